@@ -1,0 +1,330 @@
+"""The credential aggregate: one per member, holding the facts recorded about it.
+
+Each command is judged as of its business date against every fact known when it is
+recorded (`replay` with that date), then records past-tense facts. Guards are the
+`check_*` functions; they raise `RuleViolation` with the rule's machine code.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate
+
+from domain import rules
+from domain.errors import InvalidCommand, RuleViolation
+from domain.events import (
+    ActivityClaimed,
+    AuditOutcome,
+    AuditReviewed,
+    AuditSelected,
+    Certified,
+    CredentialFact,
+    CredentialOpened,
+    DocumentationRejected,
+    Evidence,
+    Invalidated,
+    MarkedInactive,
+    RenewalSubmitted,
+)
+from domain.policy import PolicyBook
+from domain.status import AuditState, Fold, Status, replay
+
+MEMBER_NAMESPACE = uuid5(NAMESPACE_URL, "urn:credential-service:member")
+
+
+def credential_id(member_id: str) -> UUID:
+    return uuid5(MEMBER_NAMESPACE, member_id)
+
+
+class Stamp:
+    """When and under which idempotency key a command is recorded."""
+
+    def __init__(self, recorded_at: datetime, idempotency_key: str | None = None,
+                 request_hash: str | None = None) -> None:
+        self.recorded_at = recorded_at
+        self.idempotency_key = idempotency_key
+        self.request_hash = request_hash
+
+    def fields(self) -> dict[str, Any]:
+        return {
+            "timestamp": self.recorded_at,
+            "idempotency_key": self.idempotency_key,
+            "request_hash": self.request_hash,
+        }
+
+
+# --- guards ---------------------------------------------------------------------------
+
+
+def check_not_in_future(business_date: date, stamp: Stamp, field: str) -> None:
+    if business_date > stamp.recorded_at.date():
+        raise RuleViolation(
+            "future_date",
+            f"{field} {business_date} is after the day it is recorded ({stamp.recorded_at.date()})",
+            field=field,
+        )
+
+
+def check_certified(fold: Fold, on: date, *, before_code: str = "not_certified") -> None:
+    if fold.status is Status.NOT_CERTIFIED:
+        raise RuleViolation(before_code, f"the member holds no certification on {on}", on=on.isoformat())
+    if fold.status is Status.INVALID:
+        raise RuleViolation(
+            "credential_invalid",
+            f"the credential is invalid on {on}; only passing the exam again reinstates it",
+            on=on.isoformat(),
+            reason=fold.reason(),
+        )
+
+
+def check_not_repeated_course(fold: Fold, category: str, course_id: str | None) -> None:
+    target = fold.target_cycle()
+    rule = target.policy.categories.get(category) if target else None
+    if target and rule and rule.once_per_cycle_by_course and course_id and target.has_course(course_id):
+        raise RuleViolation(
+            "repeated_course",
+            f"course {course_id!r} was already claimed in the cycle {target.start} to {target.end}",
+            course_id=course_id,
+        )
+
+
+class Credential(Aggregate):
+    TOPIC = "credential:Credential"
+    Event = CredentialFact
+    Created = CredentialOpened
+
+    def __init__(self, member_id: str, name: str | None) -> None:
+        self.member_id = member_id
+        self.name = name
+        self.history: list[CredentialFact] = []
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Credential:
+        # Facts are immutable, so a copy needs its own list, not copies of the facts.
+        clone = copy.copy(self)
+        clone.history = list(self.history)
+        return clone
+
+    @classmethod
+    def open(cls, member_id: str, name: str | None, effective_on: date, stamp: Stamp) -> Credential:
+        return cls._create(
+            CredentialOpened,
+            id=credential_id(member_id),
+            member_id=member_id,
+            name=name,
+            effective_on=effective_on,
+            **stamp.fields(),
+        )
+
+    def replay(self, on: date, book: PolicyBook, known_at: datetime | None = None) -> Fold:
+        return replay(self.history, on, known_at, book)
+
+    def first_fact_with_key(self, key: str) -> CredentialFact | None:
+        return next((f for f in self.history if f.idempotency_key == key), None)
+
+    # --- commands ------------------------------------------------------------------
+
+    def certify(self, certification: str, certified_on: date, book: PolicyBook, stamp: Stamp) -> None:
+        check_not_in_future(certified_on, stamp, "certified_on")
+        policy = book.in_force(certified_on)
+        if policy.certification(certification) is None:
+            raise RuleViolation(
+                "unknown_certification",
+                f"{certification!r} is not an ACSM certification under policy {policy.version}",
+                certification=certification,
+                known=sorted(policy.certifications),
+            )
+        fold = self.replay(certified_on, book)
+        if certification in fold.held:
+            raise RuleViolation(
+                "already_certified",
+                f"the member already holds {certification} on {certified_on}",
+                certification=certification,
+            )
+        self.trigger_event(Certified, certification=certification, effective_on=certified_on, **stamp.fields())
+
+    def claim_activity(self, activity_id: str, claim: rules.ActivityClaim, book: PolicyBook, stamp: Stamp) -> Decimal:
+        check_not_in_future(claim.completed_on, stamp, "completed_on")
+        policy = book.in_force(claim.completed_on)
+        rules.check_category_accepted(claim, policy)
+        fold = self.replay(claim.completed_on, book)
+        check_certified(fold, claim.completed_on, before_code="before_certification")
+        cecs = rules.cecs_for(claim, policy)
+        check_not_repeated_course(fold, claim.category, claim.course_id)
+        self.trigger_event(
+            ActivityClaimed,
+            activity_id=activity_id,
+            category=claim.category,
+            title=claim.title,
+            evidence=Evidence(claim.evidence),
+            hours=claim.hours,
+            units=claim.units,
+            provider=claim.provider,
+            decimal_units=claim.decimal_units,
+            credit_hours=claim.credit_hours,
+            grade=claim.grade,
+            course_id=claim.course_id,
+            published_on=claim.published_on,
+            cecs=cecs,
+            effective_on=claim.completed_on,
+            **stamp.fields(),
+        )
+        return cecs
+
+    def submit_renewal(self, submitted_on: date, fee_paid: Decimal | None, book: PolicyBook, stamp: Stamp) -> None:
+        check_not_in_future(submitted_on, stamp, "submitted_on")
+        fold = self.replay(submitted_on, book)
+        check_certified(fold, submitted_on)
+        cycle = fold.cycle
+        assert cycle is not None
+        if cycle.renewed_on is not None or any(
+            isinstance(f, RenewalSubmitted) and f.cycle_end == cycle.end for f in self.history
+        ):
+            raise RuleViolation(
+                "already_renewed",
+                f"the cycle ending {cycle.end} is already renewed",
+                cycle_end=cycle.end.isoformat(),
+            )
+        opens = rules.renewal_window_opens_on(cycle.end)
+        if submitted_on < opens:
+            raise RuleViolation(
+                "renewal_window_not_open",
+                f"renewal for the cycle ending {cycle.end} opens on {opens}",
+                opens_on=opens.isoformat(),
+            )
+        counted, required = fold.cycle_counted(cycle), fold.required()
+        if counted < required:
+            raise RuleViolation(
+                "insufficient_cecs",
+                f"the cycle ending {cycle.end} has {counted} of {required} CECs counted",
+                counted_cecs=float(counted),
+                required_cecs=float(required),
+            )
+        fee = fold.renewal_fee(submitted_on)
+        assert fee is not None
+        if fee_paid is not None and fee_paid < fee:
+            raise RuleViolation(
+                "insufficient_fee",
+                f"the renewal fee is {fee}; {rules.money(fee_paid)} was paid",
+                fee_due=str(fee),
+                fee_paid=str(rules.money(fee_paid)),
+            )
+        self.trigger_event(
+            RenewalSubmitted,
+            cycle_end=cycle.end,
+            fee_due=fee,
+            fee_paid=fee_paid,
+            late=fold.in_grace,
+            effective_on=submitted_on,
+            **stamp.fields(),
+        )
+
+    def renewal_to_audit(self, selected_on: date) -> RenewalSubmitted | None:
+        """The renewal submitted in the year before `selected_on`'s year, if any."""
+        return next(
+            (
+                f
+                for f in reversed(self.history)
+                if isinstance(f, RenewalSubmitted) and f.effective_on.year == selected_on.year - 1
+            ),
+            None,
+        )
+
+    def select_for_audit(self, selected_on: date, seed: str | None, rate: Decimal | None,
+                         book: PolicyBook, stamp: Stamp) -> None:
+        check_not_in_future(selected_on, stamp, "selected_on")
+        fold = self.replay(selected_on, book)
+        check_certified(fold, selected_on, before_code="no_renewal_to_audit")
+        renewal = self.renewal_to_audit(selected_on)
+        if renewal is None:
+            raise RuleViolation(
+                "no_renewal_to_audit",
+                f"no renewal was submitted in {selected_on.year - 1}",
+                year=selected_on.year - 1,
+            )
+        if any(isinstance(f, AuditSelected) and f.cycle_end == renewal.cycle_end for f in self.history):
+            raise RuleViolation(
+                "already_selected",
+                f"the renewal of {renewal.effective_on} was already selected for audit",
+                renewal_submitted_on=renewal.effective_on.isoformat(),
+            )
+        self.trigger_event(
+            AuditSelected,
+            renewal_submitted_on=renewal.effective_on,
+            cycle_end=renewal.cycle_end,
+            seed=seed,
+            rate=rate,
+            effective_on=selected_on,
+            **stamp.fields(),
+        )
+
+    def review_documentation(self, received_on: date, rejected: Sequence[tuple[str, str]],
+                             replace_by: date | None, book: PolicyBook, stamp: Stamp) -> AuditOutcome:
+        check_not_in_future(received_on, stamp, "received_on")
+        fold = self.replay(received_on, book)
+        check_certified(fold, received_on, before_code="no_open_audit")
+        audit = fold.audit
+        if audit is None or audit.state in (AuditState.PASSED, AuditState.FAILED):
+            raise RuleViolation("no_open_audit", f"no audit is open on {received_on}")
+        if audit.documentation_received_on is not None:
+            raise RuleViolation(
+                "documentation_already_reviewed",
+                f"documentation for this audit was reviewed on {audit.documentation_received_on}",
+            )
+        ids = [activity_id for activity_id, _ in rejected]
+        if len(set(ids)) != len(ids):
+            raise InvalidCommand("duplicate_activity", "an activity is rejected more than once")
+        audited_ids = {c.activity_id for c in audit.cycle.credits}
+        unknown = [i for i in ids if i not in audited_ids]
+        if unknown:
+            raise RuleViolation(
+                "unknown_activity",
+                f"not activities of the audited cycle ending {audit.cycle.end}: {', '.join(unknown)}",
+                activity_ids=unknown,
+            )
+        if replace_by is not None and replace_by <= received_on:
+            raise InvalidCommand("replace_by_not_after_review", "replace_by must be after received_on")
+        remaining = audit.cycle.counted(audit.required, set(ids))
+        outcome = AuditOutcome.PASSED if remaining >= audit.required else AuditOutcome.SHORT
+        if outcome is AuditOutcome.SHORT and replace_by is None:
+            replace_by = rules.default_replace_by(received_on, book.in_force(received_on))
+        for activity_id, reason in rejected:
+            self.trigger_event(
+                DocumentationRejected, activity_id=activity_id, reason=reason, effective_on=received_on,
+                **stamp.fields(),
+            )
+        self.trigger_event(
+            AuditReviewed,
+            outcome=outcome,
+            replace_by=replace_by if outcome is AuditOutcome.SHORT else None,
+            effective_on=received_on,
+            **stamp.fields(),
+        )
+        return outcome
+
+    def record_due_transitions(self, as_of: date, book: PolicyBook, stamp: Stamp) -> int:
+        """Record each inactive/invalid transition due up to `as_of` not yet recorded."""
+        fold = self.replay(as_of, book)
+        recorded = {
+            (type(f), f.effective_on, f.lapse)
+            for f in self.history
+            if isinstance(f, (MarkedInactive, Invalidated))
+        }
+        count = 0
+        for transition in fold.transitions:
+            if transition.status is Status.INACTIVE:
+                event_class: type[MarkedInactive] | type[Invalidated] = MarkedInactive
+            elif transition.status is Status.INVALID:
+                event_class = Invalidated
+            else:
+                continue
+            if transition.lapse is None or (event_class, transition.on, transition.lapse) in recorded:
+                continue
+            self.trigger_event(event_class, lapse=transition.lapse, effective_on=transition.on, **stamp.fields())
+            count += 1
+        return count

@@ -1,0 +1,143 @@
+"""The facts of a member's credential, as they are stored.
+
+Each event carries its business date (`effective_on`); the library's `timestamp` is the
+time the service recorded it. Topics are explicit and stable (`credential:<Name>`), so
+moving or renaming a module never orphans stored events; `class_version` lets a later
+shape upcast old events (the library calls `upcast_v1_v2` and so on).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from enum import Enum
+from typing import Any, ClassVar
+
+from eventsourcing.domain import AggregateCreated, AggregateEvent
+from eventsourcing.utils import register_topic
+
+
+class Evidence(Enum):
+    CEC_CERTIFICATE = "cec_certificate"
+    TRANSCRIPT = "transcript"
+    PUBLICATION_COPY = "publication_copy"
+    SYLLABUS = "syllabus"
+    ATTENDANCE_CERTIFICATE = "attendance_certificate"
+
+
+class AuditOutcome(Enum):
+    PASSED = "passed"
+    SHORT = "short"
+
+
+class Lapse(Enum):
+    """Why a credential lapsed: which deadline passed."""
+
+    CYCLE_ENDED = "cycle_ended"
+    GRACE_ENDED = "grace_ended"
+    PROOF_OVERDUE = "proof_overdue"
+    REPLACEMENT_OVERDUE = "replacement_overdue"
+    AUDIT_YEAR_ENDED = "audit_year_ended"
+
+
+class CredentialFact(AggregateEvent):
+    """A fact about one member's credential, effective on a business date."""
+
+    TOPIC: ClassVar[str]
+    effective_on: date
+    # The command that recorded it, so a retried command returns its first outcome.
+    idempotency_key: str | None
+    request_hash: str | None
+
+    def apply(self, aggregate: Any) -> None:
+        aggregate.history.append(self)
+
+
+class CredentialOpened(AggregateCreated, CredentialFact):
+    TOPIC = "credential:CredentialOpened"
+    member_id: str
+    name: str | None
+
+
+class Certified(CredentialFact):
+    TOPIC = "credential:Certified"
+    certification: str
+
+
+class ActivityClaimed(CredentialFact):
+    TOPIC = "credential:ActivityClaimed"
+    activity_id: str
+    category: str
+    title: str
+    evidence: Evidence
+    hours: Decimal | None
+    units: Decimal | None
+    provider: str | None
+    decimal_units: bool
+    credit_hours: Decimal | None
+    grade: str | None
+    course_id: str | None
+    published_on: date | None
+    cecs: Decimal
+
+
+class RenewalSubmitted(CredentialFact):
+    TOPIC = "credential:RenewalSubmitted"
+    cycle_end: date
+    fee_due: Decimal
+    fee_paid: Decimal | None
+    late: bool
+
+
+class AuditSelected(CredentialFact):
+    TOPIC = "credential:AuditSelected"
+    renewal_submitted_on: date
+    cycle_end: date
+    seed: str | None
+    rate: Decimal | None
+
+
+class DocumentationRejected(CredentialFact):
+    TOPIC = "credential:DocumentationRejected"
+    activity_id: str
+    reason: str
+
+
+class AuditReviewed(CredentialFact):
+    """The audit outcome once documentation is reviewed (after any rejections)."""
+
+    TOPIC = "credential:AuditReviewed"
+    outcome: AuditOutcome
+    replace_by: date | None
+
+
+class MarkedInactive(CredentialFact):
+    """Recorded by the sweep; status never depends on it (deadlines apply regardless)."""
+
+    TOPIC = "credential:MarkedInactive"
+    lapse: Lapse
+
+
+class Invalidated(CredentialFact):
+    TOPIC = "credential:Invalidated"
+    lapse: Lapse
+
+
+EVENT_CLASSES: tuple[type[CredentialFact], ...] = (
+    CredentialOpened,
+    Certified,
+    ActivityClaimed,
+    RenewalSubmitted,
+    AuditSelected,
+    DocumentationRejected,
+    AuditReviewed,
+    MarkedInactive,
+    Invalidated,
+)
+
+for _event_class in EVENT_CLASSES:
+    register_topic(_event_class.TOPIC, _event_class)
+
+
+def event_name(event: object) -> str:
+    return type(event).__name__

@@ -1,0 +1,165 @@
+"""Recertification policy as data, versioned by the date it takes effect.
+
+Every number a rule uses lives here, so a new rule set (a new late fee, a renamed
+certification) is a new `Policy` value appended to a `PolicyBook`, not a code change.
+The book answers which version is in force on a business date.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class CertificationRule:
+    code: str
+    name: str
+    # Levels order the main line (CPT < HFS/EP-C < CES < RCEP); specialties have none.
+    level: int | None
+    award_cecs: Decimal
+    required_cecs: Decimal
+    renewal_fee: Decimal
+
+    @property
+    def is_specialty(self) -> bool:
+        return self.level is None
+
+
+@dataclass(frozen=True)
+class CategoryRule:
+    """How one activity category earns CECs.
+
+    `method` is one of: `certificate` (units converted by provider, else hours),
+    `per_issue` (a fixed number per self-test issue), `per_credit_hour` (college),
+    `fixed` (a fixed number per item), `per_hour` (teaching and lecturing).
+    """
+
+    category: str
+    method: str
+    rate: Decimal = Decimal(1)
+    capped: bool = False  # counts toward the teaching and lecturing cap
+    once_per_cycle_by_course: bool = False
+
+
+@dataclass(frozen=True)
+class Policy:
+    version: str
+    effective_from: date
+    certifications: Mapping[str, CertificationRule]
+    categories: Mapping[str, CategoryRule]
+    refused_categories: Mapping[str, str]  # category -> why it is never accepted
+    decimal_providers: frozenset[str]  # providers whose 0.1 unit is 1 CEC
+    decimal_unit_factor: Decimal
+    cycle_years: int
+    grace_months: int
+    late_fee: Decimal
+    additional_certification_fee: Decimal
+    proof_days: int
+    audit_inactive_months: int
+    replacement_days: int
+    teaching_cap_fraction: Decimal
+    self_test_valid_months: int
+    passing_grades: frozenset[str]
+    known_grades: frozenset[str]
+    evidence_refused: Mapping[str, str] = field(default_factory=dict)
+
+    def certification(self, code: str) -> CertificationRule | None:
+        return self.certifications.get(code)
+
+
+def _cert(code: str, name: str, level: int | None, award: int, required: int, fee: int) -> CertificationRule:
+    return CertificationRule(code, name, level, Decimal(award), Decimal(required), Decimal(fee))
+
+
+_CERTIFICATE_CATEGORIES = (
+    "acsm_workshop",
+    "approved_provider",
+    "grand_rounds",
+    "team_physician_course",
+    "conference",
+    "scientific_roundtable",
+    "distance_education",
+    "professional_meeting",
+    "self_test",
+    "training_course",
+    "acls_course",
+)
+
+FAQ_ERA = Policy(
+    version="2012-06-01",
+    effective_from=date(1900, 1, 1),
+    certifications={
+        c.code: c
+        for c in (
+            _cert("CPT", "Certified Personal Trainer", 1, 10, 45, 45),
+            _cert("HFS", "Certified Health Fitness Specialist", 2, 15, 60, 55),
+            _cert("EP-C", "Certified Exercise Physiologist", 2, 15, 60, 55),
+            _cert("CES", "Certified Clinical Exercise Specialist", 3, 15, 60, 55),
+            _cert("RCEP", "Registered Clinical Exercise Physiologist", 4, 15, 60, 55),
+            _cert("CIFT", "Certified Inclusive Fitness Trainer", None, 10, 15, 35),
+            _cert("CET", "Certified Cancer Exercise Trainer", None, 10, 15, 35),
+            _cert("PAPHS", "Physical Activity in Public Health Specialist", None, 10, 45, 35),
+        )
+    },
+    categories={
+        **{c: CategoryRule(c, "certificate") for c in _CERTIFICATE_CATEGORIES},
+        "certified_news_self_test": CategoryRule("certified_news_self_test", "per_issue", Decimal(4)),
+        "hfj_self_test": CategoryRule("hfj_self_test", "per_issue", Decimal(4)),
+        "college_course": CategoryRule("college_course", "per_credit_hour", Decimal(10)),
+        "publication": CategoryRule("publication", "fixed", Decimal(10)),
+        "teaching": CategoryRule("teaching", "per_hour", capped=True, once_per_cycle_by_course=True),
+        "lecturing": CategoryRule("lecturing", "per_hour", capped=True, once_per_cycle_by_course=True),
+    },
+    refused_categories={
+        "cpr": "CPR training is required for ACSM credentials and earns no CECs",
+        "bls": "BLS training is required for ACSM credentials and earns no CECs",
+        "certification_exam": "certification exams earn no CECs (the ACLS exam included)",
+        "membership": "professional memberships earn no CECs",
+        "committee": "committee involvement earns no CECs",
+    },
+    evidence_refused={
+        "attendance_certificate": "a certificate of attendance does not show CECs earned; a CEC certificate is needed",
+    },
+    decimal_providers=frozenset({"ACE", "NSCA", "NASM"}),
+    decimal_unit_factor=Decimal(10),
+    cycle_years=3,
+    grace_months=6,
+    late_fee=Decimal(25),
+    additional_certification_fee=Decimal(5),
+    proof_days=30,
+    audit_inactive_months=12,
+    replacement_days=90,
+    teaching_cap_fraction=Decimal("0.30"),
+    self_test_valid_months=12,
+    passing_grades=frozenset({"A+", "A", "A-", "B+", "B", "B-", "C+", "C"}),
+    known_grades=frozenset({"A+", "A", "A-", "B+", "B", "B-", "C+", "C", "C-", "D+", "D", "D-", "F"}),
+)
+
+
+class PolicyBook:
+    """The policy versions, each in force from its `effective_from` until the next one."""
+
+    def __init__(self, versions: tuple[Policy, ...]) -> None:
+        if not versions:
+            raise ValueError("a policy book needs at least one version")
+        self.versions = tuple(sorted(versions, key=lambda p: p.effective_from))
+        self._starts = [p.effective_from for p in self.versions]
+
+    def in_force(self, on: date) -> Policy:
+        index = bisect.bisect_right(self._starts, on) - 1
+        return self.versions[max(index, 0)]
+
+    def with_version(self, policy: Policy) -> PolicyBook:
+        return PolicyBook((*self.versions, policy))
+
+
+DEFAULT_POLICY = PolicyBook((FAQ_ERA,))
+
+
+def amended(base: Policy, version: str, effective_from: date, **changes: object) -> Policy:
+    """A new version that differs from `base` only in `changes`."""
+    return replace(base, version=version, effective_from=effective_from, **changes)  # type: ignore[arg-type]
