@@ -23,7 +23,8 @@ from credentials.storage import storage_from_url
 from credentials.transcodings import register_domain_transcodings
 from domain.credential import Credential, Stamp, credential_id
 from domain.errors import ConcurrentChange, IdempotencyKeyReused, MemberNotFound
-from domain.events import ActivityClaimed, CredentialFact, CredentialOpened
+from domain.audit_selection import check_selection, draw, level_at
+from domain.events import ActivityClaimed, AuditSelected, CredentialFact, CredentialOpened
 from domain.policy import DEFAULT_POLICY, PolicyBook
 from domain.rules import ActivityClaim
 from domain.status import CredentialStatus, status_of
@@ -54,6 +55,27 @@ class HistoryEntry:
     @property
     def type(self) -> str:
         return type(self.fact).__name__
+
+
+@dataclass
+class LevelSelection:
+    level: str
+    candidates: int
+    selected: list[str] = field(default_factory=list)
+
+
+@dataclass
+class AuditSelectionReport:
+    renewal_year: int
+    rate: Decimal
+    seed: str
+    selected_on: date
+    levels: list[LevelSelection] = field(default_factory=list)
+    recorded: int = 0
+
+    @property
+    def selected(self) -> list[str]:
+        return [member for level in self.levels for member in level.selected]
 
 
 @dataclass
@@ -203,6 +225,38 @@ class CredentialService(Application):
         for member_id in self.member_ids():
             report.members += 1
             report.recorded += self.record_due_transitions(member_id, as_of)
+        return report
+
+    def select_audits(self, renewal_year: int, rate: Decimal, seed: str,
+                      selected_on: date | None = None) -> AuditSelectionReport:
+        """Draw a reproducible sample of `renewal_year`'s renewals, separately per level.
+
+        The draw depends only on (seed, rate, year, the renewals of that year), so running
+        it again selects the same members and records nothing new.
+        """
+        selected_on = selected_on or self.today()
+        check_selection(renewal_year, rate, selected_on)
+        by_level: dict[str, list[str]] = {}
+        for member_id in self.member_ids():
+            credential = self.credential(member_id)
+            renewal = credential.renewal_to_audit(date(renewal_year + 1, 1, 1))
+            if renewal is None:
+                continue
+            level = level_at(credential, renewal.effective_on, self.policy)
+            if level is not None:
+                by_level.setdefault(level, []).append(member_id)
+        report = AuditSelectionReport(renewal_year, rate, seed, selected_on)
+        for level, members in sorted(by_level.items()):
+            chosen = draw(sorted(members), rate, f"{seed}:{renewal_year}:{level}")
+            report.levels.append(LevelSelection(level, len(members), chosen))
+            for member_id in chosen:
+                already = any(
+                    isinstance(f, AuditSelected) and f.renewal_submitted_on.year == renewal_year
+                    for f in self.credential(member_id).history
+                )
+                if not already:
+                    self.select_for_audit(member_id, selected_on, seed, rate)
+                    report.recorded += 1
         return report
 
     # --- the command loop ----------------------------------------------------------
