@@ -11,7 +11,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import uuid4
@@ -21,9 +21,9 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
 from credentials.storage import storage_from_url
 from credentials.transcodings import register_domain_transcodings
+from domain.audit_selection import check_selection, draw, level_at
 from domain.credential import Credential, Stamp, credential_id
 from domain.errors import ConcurrentChange, IdempotencyKeyReused, MemberNotFound
-from domain.audit_selection import check_selection, draw, level_at
 from domain.events import ActivityClaimed, AuditSelected, CredentialFact, CredentialOpened
 from domain.policy import DEFAULT_POLICY, PolicyBook
 from domain.rules import ActivityClaim
@@ -34,7 +34,7 @@ ONE_MICROSECOND = timedelta(microseconds=1)
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -164,7 +164,8 @@ class CredentialService(Application):
         fingerprint = request_fingerprint("certify", certification=certification, on=certified_on, name=name)
         return self._command(member_id, idempotency_key, fingerprint, act, creates=True)
 
-    def claim_activity(self, member_id: str, claim: ActivityClaim, idempotency_key: str | None = None) -> CommandOutcome:
+    def claim_activity(self, member_id: str, claim: ActivityClaim,
+                       idempotency_key: str | None = None) -> CommandOutcome:
         activity_id = uuid4().hex
 
         def act(credential: Credential | None, stamp: Stamp) -> Credential:

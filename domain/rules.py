@@ -175,7 +175,8 @@ def cecs_for(claim: ActivityClaim, policy: Policy) -> Decimal:
     elif rule.method == "per_credit_hour":
         _required(claim.credit_hours, "credit_hours", claim.category)
         _required(claim.grade, "grade", claim.category)
-        assert claim.credit_hours is not None and claim.grade is not None
+        assert claim.credit_hours is not None
+        assert claim.grade is not None
         grade = claim.grade.strip().upper()
         if grade not in policy.known_grades:
             raise InvalidCommand("unknown_grade", f"{claim.grade!r} is not a letter grade", grade=claim.grade)

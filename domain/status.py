@@ -13,6 +13,7 @@ would have folded.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -87,7 +88,7 @@ class Cycle:
     def claimed(self) -> Decimal:
         return sum((c.cecs for c in self.credits), Decimal(0))
 
-    def counted(self, required: Decimal, excluded: frozenset[str] | set[str] = frozenset(), *,
+    def counted(self, required: Decimal, excluded: AbstractSet[str] = frozenset(), *,
                 replacement_only: bool = False) -> Decimal:
         plain = capped = Decimal(0)
         for credit in self.credits:
@@ -238,7 +239,8 @@ class Fold:
                 f"{cec_text(self.cycle_counted(cycle))} of {cec_text(self.required())} CECs counted"
             )
         if lapse is Lapse.GRACE_ENDED:
-            return f"{word} since {since}: grace period ended {rules.grace_ends_on(cycle.end, cycle.policy)} without a renewal"
+            grace_end = rules.grace_ends_on(cycle.end, cycle.policy)
+            return f"{word} since {since}: grace period ended {grace_end} without a renewal"
         if audit is None:
             return f"{word} since {since}"
         if lapse is Lapse.PROOF_OVERDUE:
@@ -517,7 +519,11 @@ def describe(fold: Fold, on: date, known_at: datetime | None) -> CredentialStatu
         certifications=tuple(c.code for c in held),
         level=top.code if top else None,
         cycle=None if cycle is None else CycleSummary(
-            cycle.start, cycle.end, fold.cycle_required(cycle), tenths(fold.cycle_counted(cycle)), tenths(cycle.claimed())
+            cycle.start,
+            cycle.end,
+            fold.cycle_required(cycle),
+            tenths(fold.cycle_counted(cycle)),
+            tenths(cycle.claimed()),
         ),
         grace_ends_on=fold.grace_ends_on(),
         audit=None if audit is None else AuditSummary(
