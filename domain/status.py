@@ -454,11 +454,34 @@ def known_facts(history: Iterable[CredentialFact], known_at: datetime | None) ->
     return [f for f in history if known_at is None or f.timestamp <= known_at]
 
 
+# Within one business day facts fold in a fixed order, so the answers never depend on the
+# order in which staff happened to record them: a certification before the activities of
+# its day, activities before the renewal they may complete, rejections before the review.
+_DAY_ORDER = {
+    Certified: 0,
+    ActivityClaimed: 1,
+    DocumentationRejected: 2,
+    AuditReviewed: 3,
+    RenewalSubmitted: 4,
+    AuditSelected: 5,
+}
+
+
+def business_order(fact: CredentialFact) -> tuple[date, int, str]:
+    if isinstance(fact, ActivityClaimed):
+        tie = fact.activity_id
+    elif isinstance(fact, Certified):
+        tie = fact.certification
+    else:
+        tie = ""
+    return fact.effective_on, _DAY_ORDER.get(type(fact), 9), tie
+
+
 def replay(history: Sequence[CredentialFact], on: date, known_at: datetime | None, book: PolicyBook) -> Fold:
     """The fold of what was known at `known_at` about the credential, as of `on`."""
     facts = sorted(
         (f for f in known_facts(history, known_at) if f.effective_on <= on),
-        key=lambda f: f.effective_on,
+        key=business_order,
     )
     fold = Fold(book)
     for fact in facts:
