@@ -83,10 +83,18 @@ def check_certified(fold: Fold, on: date, *, before_code: str = "not_certified")
         )
 
 
-def check_not_repeated_course(fold: Fold, category: str, course_id: str | None) -> None:
+def check_not_repeated_course(fold: Fold, history: Sequence[CredentialFact], category: str,
+                              course_id: str | None) -> None:
+    """`fold` (as of the claim's date) says which cycle the claim counts toward; the claims of that
+    cycle are looked up among every known fact, so one dated later but recorded first is seen too."""
     target = fold.target_cycle()
     rule = target.policy.categories.get(category) if target else None
-    if target and rule and rule.once_per_cycle_by_course and course_id and target.has_course(course_id):
+    if not (target and rule and rule.once_per_cycle_by_course and course_id):
+        return
+    assert fold.today is not None
+    known = replay(history, max([fold.today, *(f.effective_on for f in history)]), None, fold.book)
+    cycles = [*known.past_cycles, known.cycle]
+    if any(c is not None and c.start == target.start and c.has_course(course_id) for c in cycles):
         raise RuleViolation(
             "repeated_course",
             f"course {course_id!r} was already claimed in the cycle {target.start} to {target.end}",
@@ -106,9 +114,12 @@ class Credential(Aggregate):
         self.history: list[CredentialFact] = []
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Credential:
-        # Facts are immutable, so a copy needs its own list, not copies of the facts.
+        # Facts are immutable, so a copy needs its own lists, not copies of the facts. The
+        # pending events must not be shared either: two commands working on copies of one
+        # cached credential would otherwise collect each other's events.
         clone = copy.copy(self)
         clone.history = list(self.history)
+        clone._pending_events = list(self._pending_events)
         return clone
 
     @classmethod
@@ -156,7 +167,7 @@ class Credential(Aggregate):
         fold = self.replay(claim.completed_on, book)
         check_certified(fold, claim.completed_on, before_code="before_certification")
         cecs = rules.cecs_for(claim, policy)
-        check_not_repeated_course(fold, claim.category, claim.course_id)
+        check_not_repeated_course(fold, self.history, claim.category, claim.course_id)
         self.trigger_event(
             ActivityClaimed,
             activity_id=activity_id,
@@ -292,7 +303,10 @@ class Credential(Aggregate):
             raise InvalidCommand("replace_by_not_after_review", "replace_by must be after received_on")
         remaining = audit.cycle.counted(audit.required, set(ids))
         outcome = AuditOutcome.PASSED if remaining >= audit.required else AuditOutcome.SHORT
-        if outcome is AuditOutcome.SHORT and replace_by is None:
+        if audit.state in (AuditState.PROOF_OVERDUE, AuditState.REPLACEMENT_OVERDUE):
+            # Late and still short: the member stays inactive, on the year already running.
+            replace_by = None
+        elif outcome is AuditOutcome.SHORT and replace_by is None:
             replace_by = rules.default_replace_by(received_on, book.in_force(received_on))
         for activity_id, reason in rejected:
             self.trigger_event(

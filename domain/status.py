@@ -64,7 +64,7 @@ def cec_text(cecs: Decimal) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
-@dataclass
+@dataclass(slots=True)
 class Credit:
     activity_id: str
     category: str
@@ -200,7 +200,10 @@ class Fold:
     def renewal_fee(self, on: date) -> Decimal | None:
         if self.cycle_for_renewal() is None:
             return None
-        return rules.renewal_fee(self.held_rules(), self.book.in_force(on), late=self.in_grace)
+        # Priced entirely by the version in force on `on`, the fees of the certifications held included.
+        policy = self.book.in_force(on)
+        held = [policy.certification(c.code) or c for c in self.held_rules()]
+        return rules.renewal_fee(held, policy, late=self.in_grace)
 
     def reason(self) -> str:
         status = self.status
@@ -266,20 +269,22 @@ class Fold:
         cycle, audit = self.cycle, self.audit
         if cycle is None or self.invalid:
             return None
-        due: list[tuple[date, str]] = []
         if self.in_grace:
-            due.append((rules.grace_ends_on(cycle.end, cycle.policy) + ONE_DAY, "grace"))
+            ends = (rules.grace_ends_on(cycle.end, cycle.policy) + ONE_DAY, "grace")
         else:
-            due.append((cycle.end + ONE_DAY, "cycle"))
-        if audit is not None:
-            policy = self.book.in_force(audit.selected_on)
-            if audit.state is AuditState.AWAITING_PROOF:
-                due.append((audit.proof_due_on + ONE_DAY, "proof"))
-            elif audit.state is AuditState.REPLACEMENT_DUE and audit.replace_by is not None:
-                due.append((audit.replace_by + ONE_DAY, "replacement"))
-            invalid_from = audit.invalid_from(policy)
-            if audit.state in INACTIVE_STATES and invalid_from is not None:
-                due.append((invalid_from, "audit_year"))
+            ends = (cycle.end + ONE_DAY, "cycle")
+        # Asked before every fact, so the common case (no audit deadline can fall due) is short.
+        if audit is None or audit.state is AuditState.PASSED:
+            return ends
+        due = [ends]
+        policy = self.book.in_force(audit.selected_on)
+        if audit.state is AuditState.AWAITING_PROOF:
+            due.append((audit.proof_due_on + ONE_DAY, "proof"))
+        elif audit.state is AuditState.REPLACEMENT_DUE and audit.replace_by is not None:
+            due.append((audit.replace_by + ONE_DAY, "replacement"))
+        invalid_from = audit.invalid_from(policy)
+        if audit.state in INACTIVE_STATES and invalid_from is not None:
+            due.append((invalid_from, "audit_year"))
         return min(due)
 
     def advance(self, to: date) -> None:
@@ -312,6 +317,8 @@ class Fold:
         start = previous.end + ONE_DAY
         policy = self.book.in_force(start)
         self.cycle = Cycle(start, rules.next_cycle_end(previous.end, policy), policy)
+        # A new cycle is held to the certification table of the version in force when it starts.
+        self.held = {code: policy.certification(code) or rule for code, rule in self.held.items()}
 
     def _audit_lapses(self, on: date, kind: str) -> None:
         audit = self.audit
@@ -384,8 +391,9 @@ class Fold:
             return audit.cycle
         return self.cycle
 
-    def _credit(self, credit: Credit) -> None:
-        target = self.target_cycle()
+    def _credit(self, credit: Credit, target: Cycle | None = None) -> None:
+        if target is None:
+            target = self.target_cycle()
         if target is None:
             return
         audit = self.audit
@@ -404,7 +412,8 @@ class Fold:
         repeated = bool(rule and rule.once_per_cycle_by_course and fact.course_id and target.has_course(fact.course_id))
         self._credit(
             Credit(fact.activity_id, fact.category, fact.cecs, fact.effective_on, capped, fact.course_id,
-                   not repeated, False)
+                   not repeated, False),
+            target,
         )
 
     def _renewed(self, on: date, cycle_end: date) -> None:
@@ -451,7 +460,9 @@ class Fold:
 
 
 def known_facts(history: Iterable[CredentialFact], known_at: datetime | None) -> list[CredentialFact]:
-    return [f for f in history if known_at is None or f.timestamp <= known_at]
+    if known_at is None:
+        return list(history)
+    return [f for f in history if f.timestamp <= known_at]
 
 
 # Within one business day facts fold in a fixed order, so the answers never depend on the

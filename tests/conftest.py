@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -36,7 +36,7 @@ class StepClock:
     def set(self, day: date | str) -> None:
         if isinstance(day, str):
             day = date.fromisoformat(day)
-        self.now = datetime(day.year, day.month, day.day, 12, tzinfo=timezone.utc)
+        self.now = datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
 
 
 def _postgres_available() -> str | None:
@@ -69,7 +69,7 @@ def postgres_url() -> str:
 
 @pytest.fixture
 def clock() -> StepClock:
-    return StepClock(datetime(2026, 11, 28, 9, tzinfo=timezone.utc))
+    return StepClock(datetime(2026, 11, 28, 9, tzinfo=UTC))
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

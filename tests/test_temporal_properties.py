@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from hypothesis import HealthCheck, given, settings
@@ -61,7 +61,7 @@ histories = st.tuples(
 def build(history_spec: tuple[tuple[int, str], list[tuple[str, int, object]]]) -> list[CredentialFact]:
     """Record the generated commands, in business-date order, with increasing recorded times."""
     (first_day, first_code), steps = history_spec
-    clock = datetime(2040, 1, 1, tzinfo=timezone.utc)
+    clock = datetime(2040, 1, 1, tzinfo=UTC)
 
     def stamp() -> Stamp:
         nonlocal clock
@@ -125,9 +125,9 @@ def test_the_status_for_any_date_is_the_same_before_and_after_a_sweep(spec, seed
     facts = build(spec)
     dates = probe_dates(facts, seed)
     before = [answer(facts, on) for on in dates]
-    credential = Credential.open("m", None, facts[0].effective_on, Stamp(datetime(2026, 11, 28, tzinfo=timezone.utc)))
+    credential = Credential.open("m", None, facts[0].effective_on, Stamp(datetime(2026, 11, 28, tzinfo=UTC)))
     credential.history = list(facts)
-    credential.record_due_transitions(max(dates), BOOK, Stamp(datetime(2027, 1, 1, tzinfo=timezone.utc)))
+    credential.record_due_transitions(max(dates), BOOK, Stamp(datetime(2027, 1, 1, tzinfo=UTC)))
     assert len(credential.history) >= len(facts)
     after = [answer(credential.history, on) for on in dates]
     assert before == after
