@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 
 from credentials.application import CredentialService
 from credentials.demo import load_demo
-from credentials.storage import StorageConfigError
+from credentials.storage import StorageConfigError, storage_from_url
 from domain.errors import CredentialError
 
 
@@ -60,6 +60,11 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--known-at", type=_datetime, default=None)
 
     commands.add_parser("demo", help="load the demo members into an empty store")
+
+    serve = commands.add_parser("serve", help="serve the HTTP API (gunicorn)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=None, help="default: 2 per core + 1")
     return parser
 
 
@@ -85,8 +90,23 @@ def run(args: argparse.Namespace, app: CredentialService) -> dict[str, object]:
     return {"recorded_members": load_demo(app)}
 
 
+def _serve(args: argparse.Namespace) -> int:
+    from credentials.server import serve  # gunicorn and Flask only for this command
+    from web.auth import TokenConfigError
+
+    try:
+        storage_from_url()  # a malformed CREDENTIALS_DATABASE_URL stops here, before any worker starts
+        serve(args.host, args.port, args.workers)
+    except (StorageConfigError, TokenConfigError) as error:
+        print(f"credentials: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "serve":
+        return _serve(args)
     try:
         app = CredentialService()
         print(json.dumps(run(args, app), indent=2))

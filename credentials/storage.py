@@ -56,6 +56,8 @@ def storage_from_url(url: str | None = None) -> Storage:
             "POSTGRES_PORT": str(parts.port or 5432),
             "POSTGRES_USER": unquote(parts.username or "postgres"),
             "POSTGRES_PASSWORD": unquote(parts.password or ""),
+            # Inserts in one round trip, keeping the library's commit-order lock (see recorder.py).
+            "APPLICATION_RECORDER_TOPIC": "credentials.recorder:InOrderPostgresRecorder",
         }
         schema = parse_qs(parts.query).get("schema")
         if schema:

@@ -346,10 +346,11 @@ class Fold:
     def apply(self, fact: CredentialFact) -> None:
         on = fact.effective_on
         self.advance(on)
-        if isinstance(fact, Certified):
-            self._certified(on, fact.certification)
-        elif isinstance(fact, ActivityClaimed):
+        # Most facts are claims, so they are tried first (the fact classes are disjoint).
+        if isinstance(fact, ActivityClaimed):
             self._claimed(fact)
+        elif isinstance(fact, Certified):
+            self._certified(on, fact.certification)
         elif isinstance(fact, RenewalSubmitted):
             self._renewed(on, fact.cycle_end)
         elif isinstance(fact, AuditSelected):

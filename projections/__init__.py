@@ -1,0 +1,1 @@
+"""Read-side answers computed from the stored facts (reports)."""

@@ -1,0 +1,114 @@
+"""Access control: bearer tokens per role, compared in constant time, never logged."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from api_support import TOKENS, Api, api_on, refused
+
+from web import create_app
+from web.auth import TokenBook, TokenConfigError
+
+
+@pytest.fixture
+def api(make_service) -> Api:
+    api = api_on(make_service())
+    api.renewed_member("m-1", "2025-06-01")
+    return api
+
+
+WRITE = [
+    ("POST", "/members/m-2/certifications", {"certification": "CPT", "certified_on": "2024-03-01"}),
+    ("POST", "/members/m-1/activities", {"category": "acsm_workshop", "title": "W", "completed_on": "2026-01-10",
+                                         "hours": 2}),
+    ("POST", "/members/m-1/renewals", {"submitted_on": "2026-01-10"}),
+]
+AUDIT = [
+    ("POST", "/members/m-1/audits", {"selected_on": "2026-03-01"}),
+    ("POST", "/audits/selections", {"renewal_year": 2025, "rate": 0, "seed": "s"}),
+]
+READ = [("GET", "/members/m-1/status", None), ("GET", "/members/m-1/history", None)]
+REPORT = [
+    ("GET", "/reports/status-counts", None),
+    ("GET", "/reports/renewals-due?year=2025", None),
+    ("GET", "/reports/audits?year=2026", None),
+    ("GET", "/reports/cec-categories?year=2025", None),
+]
+ALLOWED = {
+    "staff": WRITE + AUDIT + READ + REPORT,
+    "auditor": AUDIT + READ,
+    "reporter": READ + REPORT,
+}
+EVERY = WRITE + AUDIT + READ + REPORT
+
+
+@pytest.mark.parametrize("role", sorted(ALLOWED))
+def test_each_role_may_do_what_the_contract_says_and_nothing_else(api: Api, role: str) -> None:
+    for method, path, body in EVERY:
+        response = api.call(method, path, role=role, body=body)
+        if (method, path, body) in ALLOWED[role]:
+            assert response.status_code in (200, 201, 422), (role, path, response.get_json())
+        else:
+            error = refused(response, 403, "forbidden")
+            assert error["details"]["role"] == role
+
+
+@pytest.mark.parametrize("authorization", [None, "", "Bearer", "Bearer ", "Bearer wrong-token", "Basic c3RhZmY6eA==",
+                                           f"Token {TOKENS['staff']}", f"Bearer {TOKENS['staff']}x"])
+def test_no_or_an_unknown_token_answers_401(api: Api, authorization: str | None) -> None:
+    headers = {} if authorization is None else {"Authorization": authorization}
+    for method, path, body in EVERY:
+        response = api.call(method, path, role=None, body=body, headers=headers)
+        refused(response, 401, "unauthorized")
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_the_scheme_is_case_insensitive(api: Api) -> None:
+    response = api.call("GET", "/members/m-1/status", role=None, headers={"Authorization": f"bearer {TOKENS['staff']}"})
+    assert response.status_code == 200
+
+
+def test_health_and_openapi_need_no_token(api: Api) -> None:
+    assert api.get("/health", role=None).status_code == 200
+    assert api.get("/openapi.json", role=None).status_code == 200
+
+
+def test_with_no_tokens_configured_nothing_protected_is_open(make_service, monkeypatch) -> None:
+    monkeypatch.delenv("CREDENTIALS_TOKENS", raising=False)
+    client = create_app(make_service()).test_client()
+    refused(client.get("/members/m-1/status", headers={"Authorization": "Bearer "}), 401)
+    refused(client.get("/members/m-1/status", headers={"Authorization": "Bearer staff"}), 401)
+    assert client.get("/health").status_code == 200
+
+
+def test_tokens_come_from_the_environment(make_service, monkeypatch) -> None:
+    monkeypatch.setenv("CREDENTIALS_TOKENS", "reporter:from-env, staff:also:with:colons")
+    client = create_app(make_service()).test_client()
+    assert client.get("/reports/audits?year=2026", headers={"Authorization": "Bearer from-env"}).status_code == 200
+    assert client.get("/reports/audits?year=2026",
+                      headers={"Authorization": "Bearer also:with:colons"}).status_code == 200
+
+
+@pytest.mark.parametrize("config", ["staff", "admin:sekrit-1", "staff:", ":sekrit-1", "staff: ",
+                                    "staff:ok,boss:sekrit-1", "sekrit-1"])
+def test_a_malformed_token_configuration_is_refused_without_echoing_tokens(config: str) -> None:
+    with pytest.raises(TokenConfigError) as raised:
+        TokenBook.parse(config)
+    assert "sekrit" not in str(raised.value)
+
+
+def test_token_book_never_shows_its_tokens() -> None:
+    book = TokenBook.parse("staff:very-secret")
+    assert "very-secret" not in repr(book)
+    assert book.role_of("very-secret") == "staff"
+    assert book.role_of("very-secre") is None
+
+
+def test_tokens_never_reach_the_logs(api: Api, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    api.get("/members/m-1/status", role="staff")
+    api.call("GET", "/members/m-1/status", role=None, headers={"Authorization": "Bearer guessed-token"})
+    api.get("/reports/audits?year=2026", role="auditor")
+    for token in [*TOKENS.values(), "guessed-token"]:
+        assert token not in caplog.text

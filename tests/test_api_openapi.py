@@ -1,0 +1,88 @@
+"""/openapi.json describes exactly the routes served, with their security and refusals."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from api_support import Api, api_on
+
+PUBLIC = {"/health", "/openapi.json"}
+
+
+@pytest.fixture
+def api(make_service) -> Api:
+    return api_on(make_service())
+
+
+@pytest.fixture
+def spec(api: Api) -> dict:
+    response = api.get("/openapi.json", role=None)
+    assert response.status_code == 200
+    document: dict = response.get_json()
+    return document
+
+
+def test_every_flask_route_is_documented_and_nothing_else(api: Api, spec: dict) -> None:
+    served = set()
+    for rule in api.client.application.url_map.iter_rules():
+        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
+        served |= {(path, method.lower()) for method in rule.methods - {"HEAD", "OPTIONS"}}
+    documented = {(path, method) for path, item in spec["paths"].items() for method in item}
+    assert served == documented
+
+
+def test_the_contract_paths_are_all_there(spec: dict) -> None:
+    assert set(spec["paths"]) == {
+        "/members/{member_id}/certifications", "/members/{member_id}/activities", "/members/{member_id}/renewals",
+        "/members/{member_id}/audits", "/members/{member_id}/audits/current/documentation", "/audits/selections",
+        "/members/{member_id}/status", "/members/{member_id}/history", "/reports/status-counts",
+        "/reports/renewals-due", "/reports/audits", "/reports/cec-categories", "/health", "/openapi.json",
+    }
+    assert spec["openapi"].startswith("3.")
+
+
+def test_security_is_bearer_everywhere_but_health_and_openapi(spec: dict) -> None:
+    assert spec["components"]["securitySchemes"]["bearerAuth"] == {"type": "http", "scheme": "bearer"}
+    for path, item in spec["paths"].items():
+        for operation in item.values():
+            if path in PUBLIC:
+                assert operation["security"] == []
+            else:
+                assert operation["security"] == [{"bearerAuth": []}]
+                assert {"401", "403"} <= set(operation["responses"])
+
+
+def test_error_responses_are_documented_with_the_error_shape(spec: dict) -> None:
+    error_ref = {"$ref": "#/components/schemas/ErrorDocument"}
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            responses = operation["responses"]
+            assert {"400", "500"} <= set(responses), (path, method)
+            for status, response in responses.items():
+                if int(status) >= 400 and path != "/health":
+                    assert response["content"]["application/json"]["schema"] == error_ref
+            if method == "post":
+                assert {"409", "422"} <= set(responses), path
+                assert any(p["name"] == "Idempotency-Key" and p["in"] == "header" for p in operation["parameters"])
+
+
+def test_the_status_document_schema_has_the_contract_fields(spec: dict) -> None:
+    status = spec["components"]["schemas"]["StatusDocument"]
+    assert {"member_id", "on", "known_at", "status", "certifications", "level", "cycle", "grace_ends_on", "audit",
+            "renewal_fee", "reason"} <= set(status["required"])
+    assert status["properties"]["status"]["enum"] == ["not_certified", "active", "inactive", "invalid"]
+    activity = spec["components"]["schemas"]["ActivityOutcome"]
+    assert set(activity["properties"]) == {"activity_id", "cecs_awarded", "status"}
+
+
+def test_reports_document_their_csv(spec: dict) -> None:
+    for path in ("/reports/status-counts", "/reports/renewals-due", "/reports/audits", "/reports/cec-categories"):
+        assert "text/csv" in spec["paths"][path]["get"]["responses"]["200"]["content"]
+
+
+def test_bodies_refuse_unknown_fields_in_the_description_too(spec: dict) -> None:
+    schemas = spec["components"]["schemas"]
+    for name in ("CertificationBody", "ActivityBody", "RenewalBody", "AuditBody", "DocumentationBody",
+                 "SelectionBody"):
+        assert schemas[name]["additionalProperties"] is False

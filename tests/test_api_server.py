@@ -1,0 +1,167 @@
+"""End to end: a real `credentials serve` process (gunicorn, several workers) on a free
+port, spoken to over HTTP; and the read-your-writes promise across processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+STAFF_TOKEN = "e2e-staff-token"
+# The installed console command, as an operator runs it (beside this interpreter in the venv).
+INSTALLED = Path(sys.executable).with_name("credentials")
+CLI = [str(INSTALLED)] if INSTALLED.exists() else [sys.executable, "-m", "credentials.cli"]
+
+
+@dataclass
+class Server:
+    base: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def request(self, method: str, path: str, body: Any = None, token: str | None = STAFF_TOKEN,
+                headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], Any]:
+        data = None if body is None else json.dumps(body).encode()
+        sent = {"Content-Type": "application/json", **(headers or {})}
+        if token is not None:
+            sent["Authorization"] = f"Bearer {token}"
+        request = urllib.request.Request(self.base + path, data=data, method=method, headers=sent)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                raw, status, answer_headers = response.read(), response.status, dict(response.headers)
+        except urllib.error.HTTPError as error:
+            raw, status, answer_headers = error.read(), error.code, dict(error.headers)
+        is_json = answer_headers.get("Content-Type", "").startswith("application/json")
+        return status, answer_headers, json.loads(raw) if is_json else raw.decode()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start_server(database_url: str, log: Path, tokens: str | None) -> Server:
+    env = {**os.environ, "CREDENTIALS_DATABASE_URL": database_url}
+    env.pop("CREDENTIALS_TOKENS", None)
+    if tokens is not None:
+        env["CREDENTIALS_TOKENS"] = tokens
+    port = free_port()
+    with log.open("wb") as out:
+        process = subprocess.Popen([*CLI, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "3"],
+                                   env=env, stdout=out, stderr=subprocess.STDOUT)
+    server = Server(f"http://127.0.0.1:{port}", process, log)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        assert process.poll() is None, log.read_text()
+        try:
+            if server.request("GET", "/health", token=None)[0] == 200:
+                return server
+        except OSError:
+            pass
+        time.sleep(0.2)
+    stop(server)
+    raise AssertionError(f"the server did not answer /health within 30 s:\n{log.read_text()}")
+
+
+def stop(server: Server) -> None:
+    server.process.send_signal(signal.SIGTERM)  # gunicorn's graceful shutdown
+    try:
+        server.process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        server.process.wait()
+
+
+@pytest.fixture
+def server(backend: str, tmp_path: Path) -> Iterator[Server]:
+    running = start_server(backend, tmp_path / "server.log", f"staff:{STAFF_TOKEN},reporter:e2e-reporter")
+    yield running
+    stop(running)
+    assert running.process.returncode == 0, running.log.read_text()
+
+
+def test_a_real_server_serves_the_contract(server: Server, backend: str) -> None:
+    status, headers, document = server.request("POST", "/members/e2e-1/certifications",
+                                               {"certification": "CPT", "certified_on": "2024-03-01"})
+    assert status == 201, document
+    assert document["status"] == "active"
+    assert headers["X-Request-Id"]
+    status, _, claim = server.request("POST", "/members/e2e-1/activities", {
+        "category": "acsm_workshop", "title": "W", "completed_on": "2025-01-10", "hours": 12.5})
+    assert (status, claim["cecs_awarded"]) == (201, 12.5)
+    # Read your writes, whichever worker answers: three workers, many reads.
+    for _ in range(12):
+        status, _, answer = server.request("GET", "/members/e2e-1/status")
+        assert (status, answer["cycle"]["claimed_cecs"]) == (200, 12.5)
+    # ... and from another process reading the same store: the CLI.
+    cli = subprocess.run([*CLI, "status", "e2e-1"], env={**os.environ, "CREDENTIALS_DATABASE_URL": backend},
+                         capture_output=True, text=True, timeout=60, check=True)
+    assert json.loads(cli.stdout)["status"] == "active"
+    assert server.request("GET", "/members/e2e-1/status", token=None)[0] == 401
+    assert server.request("POST", "/members/e2e-1/renewals", {"submitted_on": "2026-01-10"},
+                          token="e2e-reporter")[0] == 403
+    status, _, error = server.request("POST", "/members/e2e-1/activities", {"category": "cpr", "title": "CPR",
+                                                                            "completed_on": "2025-01-10", "hours": 1})
+    assert (status, error["error"]["code"]) == (422, "not_accepted_category")
+    status, _, csv_text = server.request("GET", "/reports/cec-categories?year=2025", headers={"Accept": "text/csv"})
+    assert (status, csv_text) == (200, "category,claims,members,cecs\r\nacsm_workshop,1,1,12.5\r\n")
+    assert server.request("GET", "/openapi.json", token=None)[0] == 200
+
+
+def test_a_real_server_under_simultaneous_claims(server: Server) -> None:
+    assert server.request("POST", "/members/e2e-2/certifications",
+                          {"certification": "CPT", "certified_on": "2024-03-01"})[0] == 201
+    start = threading.Barrier(8)
+    answers: list[tuple[int, Any]] = []
+
+    def claim(index: int) -> None:
+        start.wait()
+        status, _, body = server.request("POST", "/members/e2e-2/activities", {
+            "category": "acsm_workshop", "title": f"W{index}", "completed_on": "2025-01-10", "hours": 1})
+        answers.append((status, body))
+
+    threads = [threading.Thread(target=claim, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert {status for status, _ in answers} <= {201, 409}
+    assert all(body["error"]["code"] == "concurrent_change" for status, body in answers if status == 409)
+    accepted = sorted(body["activity_id"] for status, body in answers if status == 201)
+    _, _, history = server.request("GET", "/members/e2e-2/history")
+    assert sorted(e["data"]["activity_id"] for e in history["events"] if e["type"] == "ActivityClaimed") == accepted
+
+
+def test_without_tokens_serve_prints_a_development_token(tmp_path: Path) -> None:
+    server = start_server(f"sqlite:///{tmp_path}/dev.db", tmp_path / "dev.log", tokens=None)
+    try:
+        printed = re.search(r"Authorization: Bearer (\S+)", server.log.read_text())
+        assert printed is not None
+        assert server.request("GET", "/reports/audits?year=2026", token=printed.group(1))[0] == 200
+        assert server.request("GET", "/reports/audits?year=2026", token="staff")[0] == 401
+    finally:
+        stop(server)
+
+
+def test_serve_refuses_a_malformed_configuration(tmp_path: Path) -> None:
+    for env in ({"CREDENTIALS_DATABASE_URL": "mysql://nope"},
+                {"CREDENTIALS_DATABASE_URL": f"sqlite:///{tmp_path}/x.db", "CREDENTIALS_TOKENS": "root:secret-x"}):
+        done = subprocess.run([*CLI, "serve", "--port", str(free_port())], env={**os.environ, **env},
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 2
+        assert "secret-x" not in done.stderr

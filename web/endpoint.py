@@ -1,0 +1,128 @@
+"""Declares an endpoint once: its route, who may call it, and the schemas of its path,
+query, body and answer. The same declaration validates each request, dumps each answer
+and describes the operation in /openapi.json, so the three cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from marshmallow import Schema
+
+from web.auth import Permission, authorize
+from web.errors import ApiError
+from web.schemas.parameters import IDEMPOTENCY_KEY, IdempotencyHeader, NoQuery
+
+TOKENS = "credentials_tokens"
+CSV = "text/csv"
+JSON = "application/json"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a handler returns when the answer needs more than a body: extra headers, or
+    another of the operation's `also` statuses."""
+
+    body: Any
+    headers: Mapping[str, str] = field(default_factory=dict)
+    status: int | None = None
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    rule: str
+    summary: str
+    tag: str
+    answer: type[Schema]
+    status: int = 200
+    permission: Permission | None = None  # None: public
+    path: type[Schema] | None = None
+    query: type[Schema] = NoQuery
+    body: type[Schema] | None = None
+    idempotent: bool = False  # takes an Idempotency-Key header
+    csv_rows: str | None = None  # the answer's list that `Accept: text/csv` returns as rows
+    refusals: tuple[int, ...] = ()  # error statuses beyond 400/401/403/500/503 it can answer
+    also: tuple[int, ...] = ()  # other statuses answered with the `answer` schema
+    description: str = ""
+
+
+def _json_body() -> Any:
+    raw = request.get_data(cache=False)
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
+        raise ApiError(400, "malformed_json", "the request body is not valid JSON") from None
+
+
+def _query() -> dict[str, str]:
+    repeated = [name for name, values in request.args.lists() if len(values) > 1]
+    if repeated:
+        raise ApiError(400, "invalid_input", "a query parameter is given more than once",
+                       {name: ["Given more than once."] for name in repeated})
+    return request.args.to_dict()
+
+
+def _idempotency_key() -> str | None:
+    value = request.headers.get(IDEMPOTENCY_KEY)
+    loaded: dict[str, str | None] = IdempotencyHeader().load({} if value is None else {IDEMPOTENCY_KEY: value})
+    return loaded["key"]
+
+
+def _wants_csv() -> bool:
+    return request.accept_mimetypes.best_match([JSON, CSV], default=JSON) == CSV
+
+
+def _csv_response(op: Operation, dumped: dict[str, Any]) -> Response:
+    assert op.csv_rows is not None
+    rows_field = op.answer().fields[op.csv_rows]
+    columns = [f.data_key or name for name, f in rows_field.inner.schema.fields.items()]  # type: ignore[attr-defined]
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(dumped[op.csv_rows])
+    return Response(out.getvalue(), mimetype=CSV)
+
+
+def _respond(op: Operation, result: Any) -> Response:
+    answer = result if isinstance(result, Answer) else Answer(result)
+    dumped = op.answer().dump(answer.body)
+    response = _csv_response(op, dumped) if op.csv_rows is not None and _wants_csv() else jsonify(dumped)
+    response.status_code = answer.status or op.status
+    response.headers.update(answer.headers)
+    return response
+
+
+def endpoint(blueprint: Blueprint, op: Operation) -> Callable[[Callable[..., Any]], Callable[..., Response]]:
+    """Registers `handler` for `op`. The handler receives the loaded `path`, `query`,
+    `body` and `idempotency_key` (those the operation has) and returns the answer."""
+
+    def register(handler: Callable[..., Any]) -> Callable[..., Response]:
+        @functools.wraps(handler)
+        def view(**path_values: str) -> Response:
+            if op.permission is not None:
+                authorize(current_app.extensions[TOKENS], op.permission)
+            inputs: dict[str, Any] = {}
+            query = op.query().load(_query())  # always loaded: an unexpected parameter is a 400
+            if op.query is not NoQuery:
+                inputs["query"] = query
+            if op.path is not None:
+                inputs["path"] = op.path().load(path_values)
+            if op.body is not None:
+                inputs["body"] = op.body().load(_json_body())
+            if op.idempotent:
+                inputs["idempotency_key"] = _idempotency_key()
+            return _respond(op, handler(**inputs))
+
+        view.operation = op  # type: ignore[attr-defined]
+        blueprint.add_url_rule(op.rule, view_func=view, methods=[op.method])
+        return view
+
+    return register

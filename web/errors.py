@@ -1,0 +1,140 @@
+"""One error handler for the whole API: every refusal answers
+`{"error": {"code", "message", "details"}}` with the status the contract gives it.
+
+Anything unexpected is logged with the request's id (also sent as `X-Request-Id`) and
+answered with a generic 500 that says nothing about the cause.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+from uuid import uuid4
+
+from eventsourcing.persistence import InterfaceError, OperationalError
+from flask import Flask, Response, g, jsonify
+from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException
+
+from domain.errors import (
+    ConcurrentChange,
+    CredentialError,
+    IdempotencyKeyReused,
+    InvalidCommand,
+    MemberNotFound,
+    RuleViolation,
+)
+from web.schemas.errors import ErrorDocument
+
+log = logging.getLogger(__name__)
+
+REQUEST_ID_HEADER = "X-Request-Id"
+
+# Checked in order; a subclass the domain adds later falls to its nearest base.
+DOMAIN_STATUS: tuple[tuple[type[CredentialError], int], ...] = (
+    (InvalidCommand, 400),
+    (MemberNotFound, 404),
+    (ConcurrentChange, 409),
+    (IdempotencyKeyReused, 422),
+    (RuleViolation, 422),
+    (CredentialError, 422),
+)
+
+HTTP_CODES = {
+    400: "malformed_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+}
+
+
+class ApiError(Exception):
+    """A refusal decided by the web layer itself (malformed JSON, a missing token, ...)."""
+
+    def __init__(self, status: int, code: str, message: str, details: Mapping[str, Any] | None = None,
+                 headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = dict(details or {})
+        self.headers = dict(headers or {})
+
+
+class StorageUnavailable(Exception):
+    """The event store did not answer; the request may be retried later."""
+
+
+def request_id() -> str:
+    if "request_id" not in g:
+        g.request_id = uuid4().hex
+    return str(g.request_id)
+
+
+def plain(value: Any) -> Any:
+    """Details as plain JSON: string keys (marshmallow keys list items by index), ISO dates."""
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [plain(v) for v in value]
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return plain(value.value)
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def error_response(status: int, code: str, message: str, details: Any = None,
+                   headers: Mapping[str, str] | None = None) -> Response:
+    if not isinstance(details, Mapping):
+        details = {} if details is None else {"_schema": details}
+    body = ErrorDocument().dump({"error": {"code": code, "message": message, "details": plain(details)}})
+    response = jsonify(body)
+    response.status_code = status
+    response.headers.update(headers or {})
+    return response
+
+
+def _domain_status(error: CredentialError) -> int:
+    return next(status for kind, status in DOMAIN_STATUS if isinstance(error, kind))
+
+
+def handle_error(error: Exception) -> Response:
+    if isinstance(error, ApiError):
+        return error_response(error.status, error.code, error.message, error.details, error.headers)
+    if isinstance(error, CredentialError):
+        return error_response(_domain_status(error), error.code, error.message, error.details)
+    if isinstance(error, ValidationError):
+        return error_response(400, "invalid_input", "the request does not match the contract", error.messages)
+    if isinstance(error, HTTPException) and error.code is not None and error.code < 500:
+        headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
+        code = HTTP_CODES.get(error.code, "http_error")
+        return error_response(error.code, code, error.description or code, headers=headers)
+    if isinstance(error, (StorageUnavailable, OperationalError, InterfaceError)):
+        log.warning("storage unavailable (request %s): %s", request_id(), type(error).__name__)
+        return error_response(503, "storage_unavailable", "the event store is not answering; retry later",
+                              headers={"Retry-After": "5"})
+    log.error("unexpected error (request %s)", request_id(), exc_info=error)
+    return error_response(500, "internal_error",
+                          f"something went wrong on our side; quote request id {request_id()} when reporting it",
+                          {"request_id": request_id()})
+
+
+def _tag_response(response: Response) -> Response:
+    response.headers[REQUEST_ID_HEADER] = request_id()
+    return response
+
+
+def install_error_handling(app: Flask) -> None:
+    app.register_error_handler(Exception, handle_error)
+    app.after_request(_tag_response)

@@ -1,0 +1,153 @@
+"""The contract's value formats as marshmallow fields, used for input and output alike.
+
+Dates are `YYYY-MM-DD`, times ISO 8601 with an offset, money a string with two decimals,
+CECs a number with at most one decimal. Text refuses what no store can keep (NUL,
+lone surrogates), so odd input is a 400, never a storage error.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from marshmallow import fields, validate
+
+# Dates outside this range are refused as malformed: deadline arithmetic (cycle end + 3
+# years, grace + 6 months, ...) must never leave the calendar Python can represent.
+EARLIEST = date(1900, 1, 1)
+LATEST = date(2999, 12, 31)
+DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
+MONEY_PATTERN = re.compile(r"\d{1,7}(\.\d{1,2})?")
+TEXT_LIMIT = 500
+
+
+class Date(fields.Field[date]):
+    """A calendar date, exactly `YYYY-MM-DD`, within the supported range."""
+
+    default_error_messages = {
+        "invalid": "Not a date: expected YYYY-MM-DD.",
+        "range": f"Dates must be between {EARLIEST} and {LATEST}.",
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("metadata", {})
+        kwargs["metadata"] = {"type": "string", "format": "date", **kwargs["metadata"]}
+        super().__init__(**kwargs)
+
+    def _serialize(self, value: date | None, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        return None if value is None else value.isoformat()
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> date:
+        if not isinstance(value, str) or not DATE_PATTERN.fullmatch(value):
+            raise self.make_error("invalid")
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            raise self.make_error("invalid") from None
+        if not EARLIEST <= day <= LATEST:
+            raise self.make_error("range")
+        return day
+
+
+class Time(fields.AwareDateTime):
+    """An ISO 8601 time with its offset; a time without one is ambiguous, so refused."""
+
+    default_error_messages = {"range": f"Times must be in the years {EARLIEST.year} to {LATEST.year}."}
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="iso", **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        if not EARLIEST.year <= moment.year <= LATEST.year:
+            raise self.make_error("range")
+        return moment
+
+
+class Money(fields.Field[Decimal]):
+    """An amount in dollars: a string with two decimals out ("45.00"); in, a string or a
+    number with at most two decimals."""
+
+    default_error_messages = {"invalid": 'Not an amount: expected a string such as "45.00".'}
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("metadata", {})
+        kwargs["metadata"] = {"type": "string", "pattern": r"^\d{1,7}(\.\d{1,2})?$", "example": "45.00",
+                              **kwargs["metadata"]}
+        super().__init__(**kwargs)
+
+    def _serialize(self, value: Decimal | None, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        return None if value is None else f"{value.quantize(Decimal('0.01'))}"
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Decimal:
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            raise self.make_error("invalid")
+        text = value if isinstance(value, str) else repr(value)
+        if not MONEY_PATTERN.fullmatch(text):
+            raise self.make_error("invalid")
+        try:
+            return Decimal(text)
+        except InvalidOperation:
+            raise self.make_error("invalid") from None
+
+
+class Number(fields.Decimal):
+    """A non-negative quantity (hours, units, a rate); read exactly, as a Decimal.
+
+    Bounded so no arithmetic on it can overflow a Decimal context."""
+
+    def __init__(self, maximum: int = 100_000, **kwargs: Any) -> None:
+        super().__init__(allow_nan=False, validate=validate.Range(min=0, max=maximum), **kwargs)
+
+    # A number out, not marshmallow's Decimal: Flask would write a Decimal as a string.
+    def _serialize(  # type: ignore[override]
+            self, value: Decimal | None, attr: str | None, obj: Any, **kwargs: Any) -> int | float | None:
+        return as_json_number(value)
+
+
+class Cecs(fields.Field[Decimal]):
+    """CECs out: a JSON number with at most one decimal (38, 41.5)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("metadata", {})
+        # Not `multipleOf: 0.1`: validators disagree on float multiples (41.5 / 0.1 is inexact).
+        kwargs["metadata"] = {"type": "number", "description": "CECs, at most one decimal", **kwargs["metadata"]}
+        super().__init__(dump_only=True, **kwargs)
+
+    def _serialize(self, value: Decimal | None, attr: str | None, obj: Any, **kwargs: Any) -> int | float | None:
+        return as_json_number(None if value is None else value.quantize(Decimal("0.1")))
+
+
+def as_json_number(value: Decimal | float | None) -> int | float | None:
+    # Flask writes a Decimal as a string, so numbers leave as int when whole, else float.
+    if value is None:
+        return None
+    exact = value if isinstance(value, Decimal) else Decimal(str(value))
+    return int(exact) if exact == exact.to_integral_value() else float(exact)
+
+
+def _storable(text: str) -> bool:
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate
+        return False
+    return True
+
+
+class Text(fields.String):
+    """A non-empty string any store can keep, at most `limit` characters."""
+
+    default_error_messages = {"unstorable": "Text may not contain NUL characters or lone surrogates."}
+
+    def __init__(self, limit: int = TEXT_LIMIT, **kwargs: Any) -> None:
+        super().__init__(validate=validate.Length(min=1, max=limit), **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if not _storable(text):
+            raise self.make_error("unstorable")
+        return text

@@ -1,0 +1,115 @@
+"""/openapi.json, generated from the endpoint declarations and their marshmallow schemas.
+
+Every Flask route is described from its `Operation`, so a route cannot be served without
+being documented (a test checks it), and the schemas documented are those that validate
+and dump.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import Flask
+
+from web.endpoint import CSV, JSON, Operation
+from web.schemas.errors import ErrorDocument
+from web.schemas.events import DATA_SCHEMAS
+from web.schemas.parameters import IDEMPOTENCY_KEY, NoQuery
+
+TITLE = "Credential lifecycle service"
+CONTRACT_VERSION = "1"
+
+ERROR_MEANINGS = {
+    400: "Malformed: bad JSON, a bad date, an unknown field or parameter, a wrong type.",
+    401: "No token, or a token that is not recognised.",
+    403: "The token's role may not do this.",
+    404: "No credential is recorded for this member.",
+    409: "Another request changed the member at the same time; safe to retry.",
+    413: "The body is too large.",
+    422: "Well-formed, but refused by a rule; `code` names the rule.",
+    500: "Unexpected; the body carries a request id, the cause is logged.",
+    503: "The event store is not answering; retry later.",
+}
+
+
+def _path(rule: str) -> str:
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule)
+
+
+def _errors(op: Operation) -> dict[str, Any]:
+    statuses = {400, 500, 503, *op.refusals} - set(op.also)
+    if op.permission is not None:
+        statuses |= {401, 403}
+    if op.body is not None:
+        statuses.add(413)
+    return {
+        str(status): {"description": ERROR_MEANINGS[status], "content": {JSON: {"schema": ErrorDocument}}}
+        for status in sorted(statuses)
+    }
+
+
+def _operation(endpoint: str, op: Operation) -> dict[str, Any]:
+    content: dict[str, Any] = {JSON: {"schema": op.answer}}
+    if op.csv_rows is not None:
+        content[CSV] = {"schema": {"type": "string", "description": f"the `{op.csv_rows}` as CSV rows"}}
+    parameters: list[dict[str, Any]] = []
+    if op.path is not None:
+        parameters.append({"in": "path", "schema": op.path})
+    if op.query is not NoQuery:
+        parameters.append({"in": "query", "schema": op.query})
+    if op.idempotent:
+        parameters.append({
+            "in": "header", "name": IDEMPOTENCY_KEY, "required": False,
+            "description": "a repeated key returns the first answer and records nothing new",
+            "schema": {"type": "string", "pattern": r"^[\x21-\x7e]{1,200}$"},
+        })
+    operation: dict[str, Any] = {
+        "summary": op.summary,
+        "tags": [op.tag],
+        "operationId": endpoint,
+        "parameters": parameters,
+        "responses": {
+            **{str(status): {"description": op.summary, "content": content} for status in (op.status, *op.also)},
+            **_errors(op),
+        },
+        "security": [{"bearerAuth": []}] if op.permission is not None else [],
+    }
+    if op.description or op.permission is not None:
+        roles = f"Needs the `{op.permission.value}` permission." if op.permission is not None else ""
+        operation["description"] = " ".join(filter(None, [op.description, roles]))
+    if op.body is not None:
+        operation["requestBody"] = {"required": True, "content": {JSON: {"schema": op.body}}}
+    return operation
+
+
+def operations(app: Flask) -> list[tuple[str, str, Operation]]:
+    """(OpenAPI path, endpoint name, operation) for every route of `app`."""
+    found = []
+    for rule in app.url_map.iter_rules():
+        op = getattr(app.view_functions[rule.endpoint], "operation", None)
+        if op is None:
+            raise LookupError(f"route {rule.rule} has no operation declaration, so it cannot be documented")
+        found.append((_path(rule.rule), rule.endpoint, op))
+    return found
+
+
+def build_spec(app: Flask) -> dict[str, Any]:
+    spec = APISpec(
+        title=TITLE,
+        version=CONTRACT_VERSION,
+        openapi_version="3.1.0",
+        plugins=[MarshmallowPlugin()],
+        info={"description": "HTTP contract version 1 (see spec/http-api.md)."},
+    )
+    spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    for schema in sorted({type(s) for s in DATA_SCHEMAS.values()}, key=lambda s: s.__name__):
+        spec.components.schema(schema.__name__, schema=schema)
+    by_path: dict[str, dict[str, Any]] = {}
+    for path, endpoint, op in operations(app):
+        by_path.setdefault(path, {})[op.method.lower()] = _operation(endpoint, op)
+    for path, methods in sorted(by_path.items()):
+        spec.path(path=path, operations=methods)
+    return spec.to_dict()

@@ -1,0 +1,1 @@
+"""One blueprint per resource: members, audits, reports, and the service's own (health, openapi)."""

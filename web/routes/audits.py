@@ -1,0 +1,58 @@
+"""Audits: selecting members (one, or the yearly draw) and reviewing their documentation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint
+
+from credentials.application import AuditSelectionReport
+from credentials.audit_selections import select_audits
+from web.auth import Permission
+from web.endpoint import Answer, Operation, endpoint
+from web.routes.members import COMMAND_REFUSALS, MEMBER, command_answer, outcome_status
+from web.schemas.commands import AuditBody, DocumentationBody, SelectionBody
+from web.schemas.documents import StatusDocument
+from web.schemas.parameters import MemberPath
+from web.schemas.selections import SelectionDocument
+from web.services import service
+
+audits = Blueprint("audits", __name__)
+
+
+@endpoint(audits, Operation(
+    "POST", f"{MEMBER}/audits", "Select the member for audit (AuditSelected)", "audits", StatusDocument, 201,
+    Permission.AUDIT, MemberPath, body=AuditBody, idempotent=True, refusals=COMMAND_REFUSALS,
+))
+def select_member(path: dict[str, str], body: dict[str, Any], idempotency_key: str | None) -> Answer:
+    outcome = service().select_for_audit(path["member_id"], body["selected_on"], idempotency_key=idempotency_key)
+    return command_answer(outcome, outcome_status(outcome))
+
+
+@endpoint(audits, Operation(
+    "POST", f"{MEMBER}/audits/current/documentation", "Review the audit's documentation", "audits",
+    StatusDocument, 201, Permission.AUDIT, MemberPath, body=DocumentationBody, idempotent=True,
+    refusals=COMMAND_REFUSALS,
+    description="Records DocumentationRejected for each rejected activity, then the audit's outcome (AuditReviewed).",
+))
+def review_documentation(path: dict[str, str], body: dict[str, Any], idempotency_key: str | None) -> Answer:
+    rejected = [(item["activity_id"], item["reason"]) for item in body["rejected"]]
+    outcome = service().review_documentation(path["member_id"], body["received_on"], rejected, body["replace_by"],
+                                             idempotency_key=idempotency_key)
+    return command_answer(outcome, outcome_status(outcome))
+
+
+def selection_document(report: AuditSelectionReport) -> dict[str, Any]:
+    return {**vars(report), "selected": report.selected}
+
+
+@endpoint(audits, Operation(
+    "POST", "/audits/selections", "Draw the yearly audit sample of a year's renewals", "audits",
+    SelectionDocument, 201, Permission.AUDIT, body=SelectionBody, idempotent=True, refusals=(409, 422),
+    description="Selects `rate` of the renewals submitted in `renewal_year`, separately within each credential "
+                "level, reproducibly from `seed`. Drawing again selects the same members and records nothing new.",
+))
+def select_sample(body: dict[str, Any], idempotency_key: str | None) -> dict[str, Any]:
+    report = select_audits(service(), body["renewal_year"], body["rate"], body["seed"], body["selected_on"],
+                           idempotency_key=idempotency_key)
+    return selection_document(report)

@@ -1,0 +1,1 @@
+"""Marshmallow schemas for every body, parameter and answer of the HTTP contract."""

@@ -1,0 +1,71 @@
+"""Request bodies of the commands. Unknown fields are refused (marshmallow's RAISE).
+
+Only the shape is checked here; whether a value is acceptable (a category, a grade, a
+date in the right window) is for the domain's rules to say, with their own codes.
+"""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from domain.events import Evidence
+from web.fields import Date, Money, Number, Text
+
+
+class CertificationBody(Schema):
+    certification = Text(required=True, limit=20, metadata={"description": "certification code", "example": "CPT"})
+    certified_on = Date(required=True)
+    name = Text(load_default=None, allow_none=True, limit=200)
+
+
+class ActivityBody(Schema):
+    """Which of the optional fields are needed depends on the category (see the contract)."""
+
+    category = Text(required=True, limit=50, metadata={
+        "description": "an activity category; refused ones (cpr, bls, certification_exam, membership, "
+                       "committee) answer 422 not_accepted_category",
+        "example": "acsm_workshop",
+    })
+    title = Text(required=True, limit=300)
+    completed_on = Date(required=True)
+    evidence = fields.String(
+        load_default=Evidence.CEC_CERTIFICATE.value,
+        validate=validate.OneOf([e.value for e in Evidence]),
+    )
+    hours = Number(load_default=None, allow_none=True, maximum=10_000)
+    units = Number(load_default=None, allow_none=True, maximum=10_000)
+    provider = Text(load_default=None, allow_none=True, limit=100)
+    decimal_units = fields.Boolean(load_default=False, metadata={
+        "description": "the provider says it uses the decimal system (0.1 unit = 1 CEC)",
+    })
+    credit_hours = Number(load_default=None, allow_none=True, maximum=1_000)
+    grade = Text(load_default=None, allow_none=True, limit=5)
+    course_id = Text(load_default=None, allow_none=True, limit=100)
+    published_on = Date(load_default=None, allow_none=True)
+
+
+class RenewalBody(Schema):
+    submitted_on = Date(required=True)
+    fee_paid = Money(load_default=None, allow_none=True)
+
+
+class AuditBody(Schema):
+    selected_on = Date(required=True)
+
+
+class RejectedItem(Schema):
+    activity_id = Text(required=True, limit=100)
+    reason = Text(required=True, limit=500)
+
+
+class DocumentationBody(Schema):
+    received_on = Date(required=True)
+    rejected = fields.List(fields.Nested(RejectedItem), required=True, validate=validate.Length(max=1000))
+    replace_by = Date(load_default=None, allow_none=True)
+
+
+class SelectionBody(Schema):
+    renewal_year = fields.Integer(required=True, strict=True, validate=validate.Range(min=1900, max=2998))
+    rate = Number(required=True, maximum=1, metadata={"description": "share of each level to audit, 0..1"})
+    seed = Text(required=True, limit=200)
+    selected_on = Date(load_default=None, allow_none=True, metadata={"description": "default: today"})

@@ -1,0 +1,101 @@
+"""Answers about a member: the status document, a command's outcome, the history.
+
+Every answer is dumped through one of these, so what the service says is exactly what
+/openapi.json describes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from marshmallow import Schema, fields, pre_dump, validate
+
+from domain.status import AuditState, CredentialStatus, Status
+from web.fields import Cecs, Date, Money, Time
+from web.schemas.events import EventData
+
+
+@dataclass(frozen=True)
+class MemberStatus:
+    """A status answer with the member it is about and the time it is known at."""
+
+    member_id: str
+    status: CredentialStatus
+    known_at: datetime
+
+
+class CycleDocument(Schema):
+    start = Date(required=True)
+    end = Date(required=True)
+    required_cecs = Cecs(required=True)
+    counted_cecs = Cecs(required=True)
+    claimed_cecs = Cecs(required=True)
+
+
+class AuditDocument(Schema):
+    selected_on = Date(required=True)
+    proof_due_on = Date(required=True)
+    state = fields.String(required=True, validate=validate.OneOf([s.value for s in AuditState]))
+    # Beyond the contract's three fields: what staff need to follow an audit.
+    cycle_end = Date(required=True)
+    required_cecs = Cecs(required=True)
+    proven_cecs = Cecs(required=True)
+    documentation_received_on = Date(required=True, allow_none=True)
+    replace_by = Date(required=True, allow_none=True)
+    inactive_since = Date(required=True, allow_none=True)
+    closed_on = Date(required=True, allow_none=True)
+
+    @pre_dump
+    def _values(self, audit: Any, **_: Any) -> dict[str, Any]:
+        return {**vars(audit), "state": audit.state.value}
+
+
+class StatusDocument(Schema):
+    member_id = fields.String(required=True)
+    on = Date(required=True)
+    known_at = Time(required=True)
+    status = fields.String(required=True, validate=validate.OneOf([s.value for s in Status]))
+    certifications = fields.List(fields.String(), required=True)
+    level = fields.String(required=True, allow_none=True)
+    cycle = fields.Nested(CycleDocument, required=True, allow_none=True)
+    grace_ends_on = Date(required=True, allow_none=True)
+    audit = fields.Nested(AuditDocument, required=True, allow_none=True)
+    renewal_fee = Money(required=True, allow_none=True, metadata={
+        "description": "what a renewal submitted on `on` would cost; null when no renewal is open",
+    })
+    reason = fields.String(required=True)
+    since = Date(required=True, allow_none=True, metadata={"description": "the day the current status began"})
+
+    @pre_dump
+    def _flatten(self, answer: MemberStatus, **_: Any) -> dict[str, Any]:
+        status = answer.status
+        return {
+            **vars(status),
+            "member_id": answer.member_id,
+            "known_at": answer.known_at,
+            "status": status.status.value,
+            "certifications": list(status.certifications),
+            "cycle": None if status.cycle is None else vars(status.cycle),
+        }
+
+
+class ActivityOutcome(Schema):
+    activity_id = fields.String(required=True)
+    cecs_awarded = Cecs(required=True)
+    status = fields.Nested(StatusDocument, required=True)
+
+
+class HistoryEvent(Schema):
+    type = fields.String(required=True, metadata={"example": "Certified"})
+    effective_on = Date(required=True)
+    recorded_at = Time(required=True)
+    data = EventData(required=True)
+    status_after = fields.Nested(StatusDocument, required=True)
+
+
+class HistoryDocument(Schema):
+    member_id = fields.String(required=True)
+    name = fields.String(required=True, allow_none=True)
+    events = fields.List(fields.Nested(HistoryEvent), required=True)

@@ -1,0 +1,42 @@
+"""Path, query and header parameters. Unknown query parameters are refused like unknown
+body fields, so a misspelt `know_at` is a 400, not a silently ignored filter."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from web.fields import Date, Text, Time
+
+IDEMPOTENCY_KEY = "Idempotency-Key"
+YEAR = validate.Range(min=1900, max=2999)
+
+
+class MemberPath(Schema):
+    member_id = Text(required=True, limit=200, metadata={"example": "m-1042"})
+
+
+class StatusQuery(Schema):
+    # allow_none=False: a query parameter is present or absent, never null.
+    on = Date(load_default=None, allow_none=False, metadata={"description": "business date; default today"})
+    known_at = Time(load_default=None, allow_none=False, metadata={"description": "as known at this time; default now"})
+
+
+class OnQuery(Schema):
+    on = Date(load_default=None, allow_none=False, metadata={"description": "default today"})
+
+
+class YearQuery(Schema):
+    year = fields.Integer(required=True, validate=YEAR)
+
+
+class NoQuery(Schema):
+    """For endpoints that take no query parameters: any given one is refused."""
+
+
+class IdempotencyHeader(Schema):
+    # Visible ASCII only: the key is stored with the events it recorded.
+    key = fields.String(
+        data_key=IDEMPOTENCY_KEY,
+        load_default=None,
+        validate=validate.Regexp(r"^[\x21-\x7e]{1,200}$", error="Idempotency-Key: 1 to 200 visible ASCII characters."),
+    )

@@ -1,0 +1,46 @@
+"""The application service behind the API, built on first use in each process.
+
+Built lazily so that a server whose database is down still starts and answers `/health`
+with 503 (and every other request with 503) until the database comes back; and so that
+under gunicorn each worker opens its own connections after the fork.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from flask import current_app
+
+from credentials.application import CredentialService
+from web.errors import StorageUnavailable
+
+log = logging.getLogger(__name__)
+
+EXTENSION = "credentials"
+
+
+class ServiceProvider:
+    def __init__(self, service: CredentialService | None = None,
+                 factory: Callable[[], CredentialService] = CredentialService) -> None:
+        self._service = service
+        self._factory = factory
+        self._lock = threading.Lock()
+
+    def get(self) -> CredentialService:
+        if self._service is None:
+            with self._lock:
+                if self._service is None:
+                    try:
+                        self._service = self._factory()
+                    except Exception as error:
+                        # Only the type: the message may carry a connection string.
+                        log.warning("cannot open the event store: %s", type(error).__name__)
+                        raise StorageUnavailable() from error
+        return self._service
+
+
+def service() -> CredentialService:
+    provider: ServiceProvider = current_app.extensions[EXTENSION]
+    return provider.get()
