@@ -237,15 +237,29 @@ class CredentialService(Application):
             report.recorded += self.record_due_transitions(member_id, as_of)
         return report
 
-    def select_audits(self, renewal_year: int, rate: Decimal, seed: str,
-                      selected_on: date | None = None) -> AuditSelectionReport:
+    def select_audits(self, renewal_year: int, rate: Decimal, seed: str, selected_on: date | None = None,
+                      idempotency_key: str | None = None) -> AuditSelectionReport:
         """Draw a reproducible sample of `renewal_year`'s renewals, separately per level.
 
         The draw depends only on (seed, rate, year, the renewals of that year), so running
-        it again selects the same members and records nothing new.
+        it again selects the same members and records nothing new. Under an idempotency key
+        each member's selection is recorded under "<key>:<member>", so a repeated request
+        answers exactly as the first did, `recorded` included.
         """
         selected_on = selected_on or self.today()
         check_selection(renewal_year, rate, selected_on)
+        report = AuditSelectionReport(renewal_year, rate, seed, selected_on)
+        for level, members in sorted(self._renewals_by_level(renewal_year).items()):
+            chosen = draw(sorted(members), rate, f"{seed}:{renewal_year}:{level}")
+            report.levels.append(LevelSelection(level, len(members), chosen))
+            for member_id in chosen:
+                member_key = None if idempotency_key is None else f"{idempotency_key}:{member_id}"
+                if self._select_drawn(member_id, report, member_key):
+                    report.recorded += 1
+        return report
+
+    def _renewals_by_level(self, renewal_year: int) -> dict[str, list[str]]:
+        """Members who renewed in `renewal_year`, grouped by the level of that renewal."""
         by_level: dict[str, list[str]] = {}
         for member_id in self.member_ids():
             credential = self.credential(member_id)
@@ -255,23 +269,20 @@ class CredentialService(Application):
             level = level_at(credential, renewal.effective_on, self.policy)
             if level is not None:
                 by_level.setdefault(level, []).append(member_id)
-        report = AuditSelectionReport(renewal_year, rate, seed, selected_on)
-        for level, members in sorted(by_level.items()):
-            chosen = draw(sorted(members), rate, f"{seed}:{renewal_year}:{level}")
-            report.levels.append(LevelSelection(level, len(members), chosen))
-            for member_id in chosen:
-                already = any(
-                    isinstance(f, AuditSelected) and f.renewal_submitted_on.year == renewal_year
-                    for f in self.credential(member_id).history
-                )
-                if not already and self._select_unless_selected(member_id, selected_on, seed, rate):
-                    report.recorded += 1
-        return report
+        return by_level
 
-    def _select_unless_selected(self, member_id: str, selected_on: date, seed: str, rate: Decimal) -> bool:
-        """Select one drawn member; False when a draw running at the same time selected them first."""
+    def _select_drawn(self, member_id: str, report: AuditSelectionReport, key: str | None) -> bool:
+        """Select one drawn member; False when an earlier or concurrent draw selected them."""
+        credential = self.credential(member_id)
+        repeat = key is not None and credential.first_fact_with_key(key) is not None
+        if not repeat and any(
+            isinstance(f, AuditSelected) and f.renewal_submitted_on.year == report.renewal_year
+            for f in credential.history
+        ):
+            return False
         try:
-            self.select_for_audit(member_id, selected_on, seed, rate)
+            # A repeat goes through the command too: it checks the key was used for this same draw.
+            self.select_for_audit(member_id, report.selected_on, report.seed, report.rate, idempotency_key=key)
         except RuleViolation as refusal:
             if refusal.code != "already_selected":
                 raise

@@ -7,7 +7,6 @@ from typing import Any
 from flask import Blueprint
 
 from credentials.application import AuditSelectionReport
-from credentials.audit_selections import select_audits
 from web.auth import Permission
 from web.endpoint import Answer, Operation, endpoint
 from web.routes.members import COMMAND_REFUSALS, MEMBER, command_answer, outcome_status
@@ -53,6 +52,6 @@ def selection_document(report: AuditSelectionReport) -> dict[str, Any]:
                 "level, reproducibly from `seed`. Drawing again selects the same members and records nothing new.",
 ))
 def select_sample(body: dict[str, Any], idempotency_key: str | None) -> dict[str, Any]:
-    report = select_audits(service(), body["renewal_year"], body["rate"], body["seed"], body["selected_on"],
-                           idempotency_key=idempotency_key)
+    report = service().select_audits(body["renewal_year"], body["rate"], body["seed"], body["selected_on"],
+                                     idempotency_key=idempotency_key)
     return selection_document(report)
