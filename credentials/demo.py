@@ -1,56 +1,86 @@
-"""A small demo data set: one member in each situation staff ask about."""
+"""A small demo data set: members in each situation staff ask about, dated around today.
+
+Dates are relative to the service's today, so the demo shows renewals due this year, a
+grace period, an audit awaiting proof and so on whenever it is loaded.
+"""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from credentials.application import CredentialService
 from domain.events import ActivityClaimed
 from domain.rules import ActivityClaim
 
-D = date.fromisoformat
 
+class _Demo:
+    def __init__(self, app: CredentialService) -> None:
+        self.app = app
+        self.today = app.today()
+        self.year = self.today.year
 
-def _workshops(app: CredentialService, member_id: str, first: str, count: int, hours: int = 10) -> None:
-    start = D(first)
-    for index in range(count):
-        completed = date(start.year + index // 4, 1 + (index % 4) * 3, start.day)
-        app.claim_activity(
-            member_id,
-            ActivityClaim("acsm_workshop", f"Workshop {index + 1}", completed, hours=Decimal(hours)),
-        )
+    def day(self, years_ago: int, month: int, day: int) -> date:
+        return min(date(self.year - years_ago, month, day), self.today)
+
+    def workshops(self, member_id: str, first: date, count: int, hours: int = 10) -> None:
+        for index in range(count):
+            completed = min(first + timedelta(days=75 * index), self.today)
+            claim = ActivityClaim("acsm_workshop", f"Workshop {index + 1}", completed, hours=Decimal(hours))
+            self.app.claim_activity(member_id, claim)
+
+    def renewed_last_year(self, member_id: str, name: str, code: str, hours: int) -> None:
+        """Certified four years ago; renewed in December of last year."""
+        self.app.certify(member_id, code, self.day(4, 2, 10), name=name)
+        self.workshops(member_id, self.day(3, 3, 1), 6, hours)
+        self.app.submit_renewal(member_id, self.day(1, 12, 1))
 
 
 def load_demo(app: CredentialService) -> int:
-    """Record the demo members; returns how many were recorded (0 if any already exist)."""
+    """Record the demo members; returns how many were recorded (0 if the store has members)."""
     if next(app.member_ids(), None) is not None:
         return 0
-    # Renewed on time, now in the next cycle.
-    app.certify("demo-renewed", "CPT", D("2019-05-10"), name="Ada Renewed")
-    _workshops(app, "demo-renewed", "2020-02-03", 5)
-    app.submit_renewal("demo-renewed", D("2022-11-01"))
-    app.claim_activity("demo-renewed", ActivityClaim("college_course", "Exercise physiology", D("2024-05-20"),
-                                                     credit_hours=Decimal(3), grade="B+", evidence="transcript"))
-    # Several certifications; short of CECs: inactive in grace, then invalid.
-    app.certify("demo-lapsed", "EP-C", D("2020-03-15"), name="Ben Lapsed")
-    app.certify("demo-lapsed", "CIFT", D("2021-06-01"))
-    _workshops(app, "demo-lapsed", "2021-01-10", 3)
-    # Renewed late in grace with the late fee.
-    app.certify("demo-late", "CPT", D("2018-02-01"), name="Cleo Late")
-    _workshops(app, "demo-late", "2019-03-05", 4, hours=12)
-    app.submit_renewal("demo-late", D("2022-03-01"), fee_paid=Decimal("70.00"))
-    # Audited: documentation reviewed, some CECs rejected, replacement CECs due.
-    app.certify("demo-audited", "CES", D("2019-09-09"), name="Dee Audited")
-    _workshops(app, "demo-audited", "2020-01-15", 6, hours=11)
-    app.submit_renewal("demo-audited", D("2022-10-10"))
-    app.select_for_audit("demo-audited", D("2023-03-01"), seed="demo", rate=Decimal("0.1"))
-    claims = [f for f in app.credential("demo-audited").history if isinstance(f, ActivityClaimed)]
-    app.review_documentation(
-        "demo-audited", D("2023-03-20"), [(f.activity_id, "certificate does not name the member") for f in claims[:2]]
-    )
-    # Certified recently: first cycle under way.
-    app.certify("demo-new", "RCEP", D("2025-06-02"), name="Eve New")
-    app.claim_activity("demo-new", ActivityClaim("publication", "Accepted abstract", D("2025-10-01"),
+    demo = _Demo(app)
+    app.certify("demo-due", "EP-C", demo.day(3, 3, 15), name="Ada Due")
+    demo.workshops("demo-due", demo.day(3, 6, 1), 4)
+    app.claim_activity("demo-due", ActivityClaim("teaching", "Kinesiology 101", demo.day(2, 9, 1),
+                                                 hours=Decimal(20), course_id="KIN101", evidence="syllabus"))
+
+    app.certify("demo-multi", "CPT", demo.day(3, 5, 10), name="Ben Multi")
+    app.certify("demo-multi", "CIFT", demo.day(2, 6, 1))
+    app.certify("demo-multi", "PAPHS", demo.day(2, 9, 1))
+    demo.workshops("demo-multi", demo.day(2, 10, 1), 3)
+
+    app.certify("demo-lapsing", "CPT", demo.day(4, 1, 20), name="Cleo Lapsing")
+    demo.workshops("demo-lapsing", demo.day(3, 2, 1), 3)
+
+    app.certify("demo-late", "CES", demo.day(4, 2, 1), name="Dan Late")
+    demo.workshops("demo-late", demo.day(3, 3, 5), 5, hours=12)
+    app.submit_renewal("demo-late", demo.day(0, 1, 20), fee_paid=Decimal("80.00"))
+
+    demo.renewed_last_year("demo-audited", "Eve Audited", "CPT", 8)
+    if demo.today >= date(demo.year, 1, 10):
+        app.select_for_audit("demo-audited", date(demo.year, 1, 10), seed="demo", rate=Decimal("0.05"))
+        claims = [f for f in app.credential("demo-audited").history if isinstance(f, ActivityClaimed)]
+        app.review_documentation(
+            "demo-audited", min(date(demo.year, 1, 25), demo.today),
+            [(claims[0].activity_id, "the certificate does not name the member")],
+        )
+
+    demo.renewed_last_year("demo-passed", "Finn Passed", "RCEP", 11)
+    if demo.today >= date(demo.year, 1, 10):
+        app.select_for_audit("demo-passed", date(demo.year, 1, 10), seed="demo", rate=Decimal("0.05"))
+        app.review_documentation("demo-passed", min(date(demo.year, 1, 30), demo.today))
+
+    demo.renewed_last_year("demo-awaiting", "Gus Awaiting", "CPT", 8)
+    if demo.today >= date(demo.year, 1, 10):
+        app.select_for_audit("demo-awaiting", max(date(demo.year, 1, 10), demo.today - timedelta(days=10)),
+                             seed="demo", rate=Decimal("0.05"))
+
+    app.certify("demo-new", "RCEP", demo.today - timedelta(days=200), name="Hana New")
+    app.claim_activity("demo-new", ActivityClaim("publication", "Accepted abstract", demo.today - timedelta(days=30),
                                                  evidence="publication_copy"))
-    return 5
+    app.claim_activity("demo-new", ActivityClaim("college_course", "Exercise physiology",
+                                                 demo.today - timedelta(days=20), credit_hours=Decimal(3),
+                                                 grade="B+", evidence="transcript"))
+    return 8
