@@ -13,6 +13,7 @@ from credentials.application import CredentialService
 from credentials.demo import load_demo
 from credentials.storage import StorageConfigError, storage_from_url
 from domain.errors import CredentialError
+from projections.cli import register_projection_commands, run_projection_command
 
 
 def _date(text: str) -> date:
@@ -65,6 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=None, help="default: 2 per core + 1")
+
+    register_projection_commands(commands)
     return parser
 
 
@@ -107,6 +110,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         return _serve(args)
+    if args.command == "projections":
+        return run_projection_command(args)
     try:
         app = CredentialService()
         print(json.dumps(run(args, app), indent=2))

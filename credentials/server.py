@@ -18,6 +18,9 @@ from typing import Any
 from gunicorn.app.base import BaseApplication  # type: ignore[import-untyped]
 
 from credentials.application import CredentialService
+from projections.projector import Projector, open_read_models
+from projections.reading import INLINE_LIMIT
+from projections.source import keeps_read_models
 from web.auth import TOKENS_VARIABLE, TokenBook
 
 LOG_FORMAT = "[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s"
@@ -60,19 +63,39 @@ class CredentialsServer(BaseApplication):  # type: ignore[misc]
 
 
 def prepare_store() -> None:
-    """Open the store once in the master, so its tables are created before the workers
+    """Open the store and the report tables once in the master, so they are created before the workers
     start (several workers racing to create them on PostgreSQL can collide). A store that
     does not answer yet is not fatal: /health says 503 until it does."""
     try:
-        CredentialService().close()
+        service = CredentialService()
+        try:
+            if keeps_read_models(service):
+                _warn_if_reports_behind(service)
+        finally:
+            service.close()
     except Exception as error:
         print(f"credentials: the event store does not answer yet ({type(error).__name__}); serving anyway",
               file=sys.stderr, flush=True)
 
 
+def _warn_if_reports_behind(service: CredentialService) -> None:
+    projector = Projector(service, open_read_models(service))
+    try:
+        lag = projector.lag()
+    finally:
+        projector.close()
+        projector.models.close()
+    if lag.lag > INLINE_LIMIT:
+        print(f"credentials: the report tables are {lag.lag} notifications behind the store; /reports answers 503 "
+              "until `credentials projections catch-up` has run", file=sys.stderr, flush=True)
+
+
 def serve(host: str, port: int, workers: int | None = None) -> None:
     ensure_tokens()
     prepare_store()
+    print(f"credentials: serving the API on http://{host}:{port}\n"
+          f"credentials: staff dashboard on http://{host}:{port}/dashboard (sign in with a token)",
+          file=sys.stderr, flush=True)
     CredentialsServer({
         "bind": f"{host}:{port}",
         "workers": workers or default_workers(),

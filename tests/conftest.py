@@ -18,6 +18,7 @@ import pytest
 
 from credentials.application import CredentialService
 from domain.policy import DEFAULT_POLICY, PolicyBook
+from projections.store import DEFAULT_SCHEMA
 
 POSTGRES_URL = os.environ.get("CREDENTIALS_TEST_POSTGRES_URL", "postgresql://root@127.0.0.1:5432/test")
 
@@ -54,6 +55,9 @@ def _reset_postgres() -> None:
         )]
         if tables:
             conn.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY")
+        # The reports' read models of the last test describe events that are gone now.
+        for schema in (DEFAULT_SCHEMA, f"{DEFAULT_SCHEMA}_build"):
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,8 @@ import io
 import pytest
 from api_support import Api, api_on, refused
 
+from credentials.cli import main
+
 
 @pytest.fixture
 def api(make_service) -> Api:
@@ -115,3 +117,41 @@ def test_csv_of_an_empty_report_still_has_its_header(api: Api) -> None:
 @pytest.mark.parametrize("query", ["", "?year=twenty", "?year=1800", "?year=2025&month=1", "?year=2025.5"])
 def test_a_bad_year_answers_400(api: Api, query: str) -> None:
     refused(api.get(f"/reports/renewals-due{query}"), 400, "invalid_input")
+
+
+def test_a_report_counts_a_fact_recorded_just_before_it_with_no_follower_running(api: Api) -> None:
+    api.certify("m-first", "CPT", "2024-01-10")
+    before = api.ok(api.get("/reports/status-counts", on="2024-06-01"), 200)
+    api.certify("m-second", "EP-C", "2024-02-10")
+    after = api.ok(api.get("/reports/status-counts", on="2024-06-01"), 200)
+    assert (before["members"], after["members"]) == (1, 2)
+
+
+def test_a_report_counts_facts_another_process_recorded(make_service) -> None:
+    reader, writer = api_on(make_service()), api_on(make_service())
+    reader.ok(reader.get("/reports/cec-categories", year=2024), 200)  # the reader's tables are open now
+    writer.certify("m-1", "CPT", "2024-01-10")
+    writer.workshop("m-1", "2024-03-01", 8)
+    answer = reader.ok(reader.get("/reports/cec-categories", year=2024), 200)
+    assert [(c["category"], c["cecs"]) for c in answer["categories"]] == [("acsm_workshop", 8)]
+
+
+def test_reports_answer_503_while_the_tables_are_too_far_behind_for_a_request(make_service, monkeypatch) -> None:
+    monkeypatch.setattr("projections.reading.INLINE_LIMIT", 3)
+    api = api_on(make_service())
+    for member in ("m-1", "m-2", "m-3"):
+        api.certify(member, "CPT", "2024-01-10")
+    error = refused(api.get("/reports/status-counts", on="2024-06-01"), 503, "read_models_behind")
+    assert error["details"] == {"position": 0, "max_notification_id": 6}
+
+
+def test_once_caught_up_from_the_command_line_the_reports_answer_again(backend, make_service, monkeypatch) -> None:
+    monkeypatch.setattr("projections.reading.INLINE_LIMIT", 3)
+    api = api_on(make_service())
+    for member in ("m-1", "m-2", "m-3"):
+        api.certify(member, "CPT", "2024-01-10")
+    refused(api.get("/reports/status-counts", on="2024-06-01"), 503, "read_models_behind")
+    monkeypatch.setenv("CREDENTIALS_DATABASE_URL", backend)
+    assert main(["projections", "catch-up"]) == 0
+    answer = api.ok(api.get("/reports/status-counts", on="2024-06-01"), 200)
+    assert answer["by_status"]["active"] == 3

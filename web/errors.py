@@ -28,6 +28,7 @@ from domain.errors import (
     MemberNotFound,
     RuleViolation,
 )
+from projections.reading import ReadModelsBehind, ReadModelsUnavailable
 from web.schemas.errors import ErrorDocument
 
 log = logging.getLogger(__name__)
@@ -120,7 +121,12 @@ def handle_error(error: Exception) -> Response:
         headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
         code = HTTP_CODES.get(error.code, "http_error")
         return error_response(error.code, code, error.description or code, headers=headers)
-    if isinstance(error, (StorageUnavailable, OperationalError, InterfaceError)):
+    if isinstance(error, ReadModelsBehind):
+        log.warning("report tables behind the store (request %s): %s", request_id(), error)
+        return error_response(503, "read_models_behind", "the report tables are still catching up; retry later",
+                              {"position": error.position, "max_notification_id": error.max_notification_id},
+                              headers={"Retry-After": "30"})
+    if isinstance(error, (StorageUnavailable, ReadModelsUnavailable, OperationalError, InterfaceError)):
         log.warning("storage unavailable (request %s): %s", request_id(), type(error).__name__)
         return error_response(503, "storage_unavailable", "the event store is not answering; retry later",
                               headers={"Retry-After": "5"})

@@ -1,4 +1,5 @@
-"""The application service behind the API, built on first use in each process.
+"""The application service behind the API, and the report reader beside it, built on first
+use in each process.
 
 Built lazily so that a server whose database is down still starts and answers `/health`
 with 503 (and every other request with 503) until the database comes back; and so that
@@ -14,6 +15,7 @@ from collections.abc import Callable
 from flask import current_app
 
 from credentials.application import CredentialService
+from projections.reading import ReportReader, Reports
 from web.errors import StorageUnavailable
 
 log = logging.getLogger(__name__)
@@ -27,6 +29,7 @@ class ServiceProvider:
         self._service = service
         self._factory = factory
         self._lock = threading.Lock()
+        self._reader: ReportReader | None = None
 
     def get(self) -> CredentialService:
         if self._service is None:
@@ -40,7 +43,21 @@ class ServiceProvider:
                         raise StorageUnavailable() from error
         return self._service
 
+    def reports(self) -> Reports:
+        service = self.get()
+        if self._reader is None:
+            with self._lock:
+                if self._reader is None:
+                    self._reader = ReportReader(service)
+        return self._reader.current()
+
 
 def service() -> CredentialService:
     provider: ServiceProvider = current_app.extensions[EXTENSION]
     return provider.get()
+
+
+def reports() -> Reports:
+    """The reports, with the read models brought up to date with every write so far."""
+    provider: ServiceProvider = current_app.extensions[EXTENSION]
+    return provider.reports()

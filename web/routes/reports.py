@@ -1,7 +1,7 @@
 """Reports for staff dashboards, each also as CSV (`Accept: text/csv`).
 
-Computed from the event store on each request for now (projections.reports); the
-read-model tables of a later issue will answer the same."""
+Answered from the read-model tables, brought up to date with every write first
+(projections.reading); the yearly reports count what is known today."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from typing import Any
 from flask import Blueprint
 
 from projections import reports as compute
-from projections.histories import member_histories
 from web.auth import Permission
 from web.endpoint import Operation, endpoint
 from web.schemas.parameters import OnQuery, YearQuery
 from web.schemas.reports import AuditsDocument, CecCategoriesDocument, RenewalsDueDocument, StatusCountsDocument
+from web.services import reports as current_reports
 from web.services import service
 
 reports = Blueprint("reports", __name__)
@@ -28,25 +28,22 @@ def report(rule: str, summary: str, answer: type, query: type, rows: str) -> Ope
 @endpoint(reports, report("/reports/status-counts", "Members by status and level on a date",
                           StatusCountsDocument, OnQuery, "rows"))
 def status_counts(query: dict[str, Any]) -> compute.StatusCounts:
-    app = service()
-    return compute.status_counts(member_histories(app), query["on"] or app.today(), app.policy)
+    return current_reports().status_counts(query["on"] or service().today())
 
 
 @endpoint(reports, report("/reports/renewals-due", "Cycles ending in a year, by month, and how many renewed",
                           RenewalsDueDocument, YearQuery, "months"))
 def renewals_due(query: dict[str, Any]) -> compute.RenewalsDue:
-    app = service()
-    return compute.renewals_due(member_histories(app), query["year"], app.today(), app.policy)
+    return current_reports().renewals_due(query["year"], service().today())
 
 
 @endpoint(reports, report("/reports/audits", "Audits selected in a year, by state", AuditsDocument, YearQuery,
                           "by_state"))
 def audits(query: dict[str, Any]) -> compute.AuditsReport:
-    app = service()
-    return compute.audits(member_histories(app), query["year"], app.today(), app.policy)
+    return current_reports().audits(query["year"], service().today())
 
 
 @endpoint(reports, report("/reports/cec-categories", "CECs claimed per category for activities completed in a year",
                           CecCategoriesDocument, YearQuery, "categories"))
 def cec_categories(query: dict[str, Any]) -> compute.CecCategories:
-    return compute.cec_categories(member_histories(service()), query["year"])
+    return current_reports().cec_categories(query["year"])

@@ -1,0 +1,243 @@
+"""A member's whole life on the business-date axis, from one replay.
+
+`timeline` folds every known fact once, in business order, with the same `Fold` that
+`status_of` uses, and looks at the state at the end of each day on which something
+happened: a fact, or a deadline falling due. Nothing changes between those days, so what
+it sees there is the member's status periods, audit state periods and the days each cycle
+began, was renewed or was cut short. A read model can then answer "on date X" for any X
+with a range lookup instead of a replay; each answer equals what `status_of` and the
+reports in `projections.reports` give for that date, because it is the same fold, only
+watched as it goes.
+
+Deadlines keep falling due with no new fact (a cycle ending 2028-12-31 makes the member
+inactive from 2029-01-01), so the fold runs on to `horizon`; with no fact after the last
+one every chain of deadlines ends in `invalid`, which has none, so a far horizon costs
+only those few steps.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from itertools import groupby
+from typing import NamedTuple
+
+from domain import rules
+from domain.events import ActivityClaimed, AuditSelected, CredentialFact
+from domain.policy import PolicyBook
+from domain.status import AuditState, CredentialStatus, Cycle, Fold, Status, business_order, describe
+
+# Before the first certification a member is `not_certified`: the first period starts here.
+BEGINNING = date.min
+# Far enough that every deadline of known facts has fallen due (see the module docstring).
+FOREVER = date(9999, 12, 31)
+
+
+@dataclass(frozen=True)
+class StatusPeriod:
+    valid_from: date
+    valid_to: date | None  # exclusive; None: until a fact not yet known (or the horizon)
+    status: Status
+    level: str | None  # the certification that sets the requirement, as in the status document
+
+    def contains(self, day: date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day < self.valid_to)
+
+
+@dataclass(frozen=True)
+class CycleRecord:
+    start: date
+    end: date
+    begun_on: date  # the day the fold took it up: its start, or the late renewal that opened it
+    renewed_on: date | None
+    # The first invalidation inside the cycle (a failed audit): from then on it owed no renewal.
+    cut_short_on: date | None
+
+
+@dataclass(frozen=True)
+class AuditPeriod:
+    valid_from: date
+    valid_to: date | None  # exclusive
+    state: AuditState
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """One recorded selection. Its periods run while it is the member's audit: until the next
+    selection, or until passing the exam again after an invalidation clears it. A selection
+    the fold never took up (no audited cycle on that day) has none."""
+
+    selected_on: date
+    cycle_end: date
+    periods: tuple[AuditPeriod, ...]
+
+    def state_on(self, day: date) -> AuditState | None:
+        """The state on `day`, or on its last day when `day` is later; None before selection."""
+        state = None
+        for period in self.periods:
+            if period.valid_from > day:
+                break
+            state = period.state
+        return state
+
+
+@dataclass(frozen=True)
+class ActivityRecord:
+    version: int  # the claim's place in the member's history
+    activity_id: str
+    category: str
+    completed_on: date
+    cecs: Decimal
+
+
+@dataclass(frozen=True)
+class Timeline:
+    periods: tuple[StatusPeriod, ...]
+    cycles: tuple[CycleRecord, ...]
+    audits: tuple[AuditRecord, ...]
+    activities: tuple[ActivityRecord, ...]
+    current: CredentialStatus | None  # the status document on `today`, when asked for
+    # The first day after `today` on which `current` may change with no new fact.
+    current_until: date | None
+
+    def period_on(self, day: date) -> StatusPeriod:
+        index = bisect.bisect_right([p.valid_from for p in self.periods], day) - 1
+        return self.periods[index]
+
+
+class _Seen(NamedTuple):
+    """What the timeline keeps of the state at the end of a day (a tuple: made once per day)."""
+
+    day: date
+    status: Status
+    level: str | None
+    audit_selected_on: date | None
+    audit_state: AuditState | None
+
+
+class _WatchedFold(Fold):
+    """The fold, looked at after each day on which a deadline fell due or a fact was applied."""
+
+    def __init__(self, book: PolicyBook) -> None:
+        super().__init__(book)
+        self.seen: list[_Seen] = []
+        # Every cycle starts as the current one and later moves to `past_cycles`, so the cycles
+        # in creation order are `past_cycles + [cycle]`, and new ones are at its end.
+        self.cycles_begun: list[tuple[Cycle, date]] = []
+
+    def advance(self, to: date) -> None:
+        # Deadline by deadline, rather than all at once as `Fold.advance` does, to see each day.
+        while (deadline := self._next_deadline()) is not None and deadline[0] <= to:
+            super().advance(deadline[0])
+            self.look(deadline[0])
+        self.today = to
+
+    def look(self, day: date) -> None:
+        top = rules.highest(self.held.values())
+        audit = self.audit
+        seen = _Seen(day, self.status, top.code if top else None,
+                     audit.selected_on if audit else None, audit.state if audit else None)
+        if self.seen and self.seen[-1].day == day:
+            self.seen[-1] = seen
+        else:
+            self.seen.append(seen)
+        cycles = len(self.past_cycles) + (self.cycle is not None)
+        if cycles > len(self.cycles_begun):
+            every = [*self.past_cycles, *([self.cycle] if self.cycle is not None else [])]
+            self.cycles_begun += [(cycle, day) for cycle in every[len(self.cycles_begun):]]
+
+
+def timeline(history: Sequence[CredentialFact], book: PolicyBook, horizon: date = FOREVER, *,
+             today: date | None = None) -> Timeline:
+    """The member's periods, cycles, audits and activities from the facts with a business date
+    up to `horizon`, with the deadlines up to it applied; and, if `today` is given, the status
+    document on that day (as `status_of(history, today, None, book)` answers it)."""
+    if today is not None and today > horizon:
+        raise ValueError(f"today ({today}) is after the horizon ({horizon})")
+    facts = sorted((f for f in history if f.effective_on <= horizon), key=business_order)
+    fold = _WatchedFold(book)
+    current: CredentialStatus | None = None
+
+    def look_at_today() -> CredentialStatus:
+        assert today is not None
+        fold.advance(today)
+        return describe(fold, today, None)
+
+    for day, facts_of_day in groupby(facts, key=lambda f: f.effective_on):
+        if today is not None and current is None and day > today:
+            current = look_at_today()
+        for fact in facts_of_day:
+            fold.apply(fact)
+        fold.look(day)
+    if today is not None and current is None:
+        current = look_at_today()
+    fold.advance(horizon)
+
+    days = [seen.day for seen in fold.seen]
+    current_until = None
+    if today is not None and (later := bisect.bisect_right(days, today)) < len(days):
+        current_until = days[later]
+    return Timeline(
+        periods=_status_periods(fold.seen),
+        cycles=_cycles(fold),
+        audits=_audits(facts, fold.seen),
+        activities=tuple(
+            ActivityRecord(f.originator_version, f.activity_id, f.category, f.effective_on, f.cecs)
+            for f in history if isinstance(f, ActivityClaimed) and f.effective_on <= horizon
+        ),
+        current=current,
+        current_until=current_until,
+    )
+
+
+def _status_periods(seen: Sequence[_Seen]) -> tuple[StatusPeriod, ...]:
+    # One look per day (the last of the day wins), so a change and its reversal on the same
+    # day never make a period of their own.
+    periods: list[StatusPeriod] = []
+    start, status, level = BEGINNING, Status.NOT_CERTIFIED, None
+    for day in seen:
+        if (day.status, day.level) != (status, level):
+            periods.append(StatusPeriod(start, day.day, status, level))
+            start, status, level = day.day, day.status, day.level
+    periods.append(StatusPeriod(start, None, status, level))
+    return tuple(periods)
+
+
+def _cycles(fold: _WatchedFold) -> tuple[CycleRecord, ...]:
+    invalidated = [t.on for t in fold.transitions if t.status is Status.INVALID]
+    return tuple(
+        CycleRecord(
+            cycle.start, cycle.end, begun_on, cycle.renewed_on,
+            min((day for day in invalidated if cycle.start <= day <= cycle.end), default=None),
+        )
+        for cycle, begun_on in fold.cycles_begun
+    )
+
+
+def _audits(facts: Sequence[CredentialFact], seen: Sequence[_Seen]) -> tuple[AuditRecord, ...]:
+    # The report's rule (projections.reports): an audit is read until the next selection recorded.
+    selections = [f for f in facts if isinstance(f, AuditSelected)]
+    days = [s.day for s in seen]
+    records = []
+    for index, selection in enumerate(selections):
+        ends = selections[index + 1].effective_on if index + 1 < len(selections) else None
+        periods = _audit_periods(selection.effective_on, ends, seen[bisect.bisect_left(days, selection.effective_on):])
+        records.append(AuditRecord(selection.effective_on, selection.cycle_end, periods))
+    return tuple(records)
+
+
+def _audit_periods(selected_on: date, ends: date | None, seen: Sequence[_Seen]) -> tuple[AuditPeriod, ...]:
+    starts: list[tuple[date, AuditState]] = []
+    for day in seen:
+        if ends is not None and day.day >= ends:
+            break
+        if day.audit_selected_on != selected_on or day.audit_state is None:
+            ends = day.day  # cleared by a new certification, or never taken up
+            break
+        if not starts or starts[-1][1] is not day.audit_state:
+            starts.append((day.day, day.audit_state))
+    valid_to = [start for start, _ in starts[1:]] + [ends]
+    return tuple(AuditPeriod(start, to, state) for (start, state), to in zip(starts, valid_to))

@@ -1,0 +1,214 @@
+"""Keeping the read models in step with the event store.
+
+`step` applies one page of notifications: it finds the members the page touches,
+recomputes each of them from their whole history up to the page's last notification, and
+replaces their rows and the position in one transaction (`ReadModels.replace_members`).
+A member's rows depend only on its history, so applying a page again, after a crash or by
+a second follower, changes nothing: exactly-once in effect, whatever happens.
+
+`rebuild` streams the whole store in member order (each member read once, nothing kept
+but one member's events) into shadow tables, and swaps them in.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from eventsourcing.persistence import StoredEvent
+
+from credentials.application import CredentialService
+from domain.credential import credential_id
+from domain.events import EVENT_CLASSES, CredentialFact
+from domain.policy import PolicyBook
+from projections.rows import Changes, Rows, add_member_rows, empty_rows
+from projections.source import EventSource, OriginatorId
+from projections.store import DEFAULT_PREFIX, DEFAULT_SCHEMA, PROJECTION, ReadModels
+from projections.store_postgres import PostgresReadModels
+from projections.store_sqlite import SQLiteReadModels
+
+log = logging.getLogger(__name__)
+
+FACT_TOPICS = frozenset(event_class.TOPIC for event_class in EVENT_CLASSES)
+PAGE_SIZE = 10_000
+# Rows are written to a rebuild's shadow tables once this many events have been folded.
+BUILD_BATCH_EVENTS = 50_000
+# Members whose current status is recomputed per transaction when days pass.
+REFRESH_BATCH = 1_000
+
+
+def open_read_models(service: CredentialService, *, schema: str = DEFAULT_SCHEMA,
+                     prefix: str = DEFAULT_PREFIX) -> ReadModels:
+    """The read models beside `service`'s events (PostgreSQL schema or SQLite prefix), created if missing."""
+    source = EventSource(service)
+    models: ReadModels
+    if source.postgres:
+        models = PostgresReadModels(source.conninfo, schema)
+    else:
+        models = SQLiteReadModels(source.sqlite_path, prefix)
+    source.close()
+    models.ensure()
+    return models
+
+
+@dataclass(frozen=True)
+class Lag:
+    projection: str
+    position: int
+    max_notification_id: int
+
+    @property
+    def lag(self) -> int:
+        return max(self.max_notification_id - self.position, 0)
+
+
+class Projector:
+    def __init__(self, service: CredentialService, models: ReadModels, *, page_size: int = PAGE_SIZE,
+                 build_parts: int = 1, today: Callable[[], date] | None = None) -> None:
+        self.service = service
+        self.models = models
+        self.source = EventSource(service)
+        self.page_size = page_size
+        self.build_parts = build_parts
+        self.today = today or service.today
+        # Called after each committed page, rebuild batch and refresh: a supervisor's heartbeat.
+        self.on_progress: Callable[[], None] = lambda: None
+
+    def lag(self) -> Lag:
+        return Lag(PROJECTION, self.models.position(), self.source.max_notification_id())
+
+    # --- following the store, page by page ---------------------------------------------
+
+    def catch_up(self, *, stream_from_zero: bool = True) -> int:
+        """Apply pages until none is left; returns how many notifications were applied.
+        From position zero, a rebuild streams the store instead (each member read once)."""
+        applied = 0
+        if stream_from_zero and self.models.position() == 0 and self.source.max_notification_id() > 0:
+            applied += self.rebuild()
+        while (count := self.step()) != 0:
+            applied += max(count, 0)
+        return applied
+
+    def step(self) -> int:
+        """Apply the next page: how many notifications it held, 0 when there were none, -1 when
+        another follower moved the position first (nothing written; the next step goes on from there)."""
+        position = self.models.position()
+        page = self.source.page(position, self.page_size)
+        if not page:
+            return 0
+        in_page: dict[OriginatorId, list[StoredEvent]] = {}
+        for notification in page:
+            if notification.topic in FACT_TOPICS:
+                in_page.setdefault(notification.originator_id, []).append(notification)
+        # Events of these members before the page; a member whose version 1 is in the page has none.
+        continuing = [member for member, events in in_page.items() if events[0].originator_version > 1]
+        earlier = self.source.earlier_events(continuing, before=page[0].id)
+        histories = ((earlier.get(member, []) + events, events[0].originator_version)
+                     for member, events in in_page.items())
+        changes, rows = self._rows(histories)
+        if not self.models.replace_members(changes, rows, expected=position, position=page[-1].id):
+            log.info("position moved past %s while a page was computed; reading on from there", position)
+            return -1
+        self.on_progress()
+        return len(page)
+
+    def refresh_due(self) -> int:
+        """Recompute `current_status` of members whose status may have changed since it was computed
+        (a deadline passed with no new fact), at the present position; returns how many."""
+        due = self.models.members_due(self.today())
+        for start in range(0, len(due), REFRESH_BATCH):
+            if not self.recompute(due[start:start + REFRESH_BATCH]):
+                return start  # a page moved the position; the next refresh finds the rest
+        return len(due)
+
+    def recompute(self, members: Sequence[str]) -> bool:
+        """Recompute the members' rows from their histories up to the present position, which stays;
+        False (nothing written) when a page moved the position meanwhile."""
+        position = self.models.position()
+        found = self.source.earlier_events([credential_id(m) for m in members], before=position + 1)
+        changes, rows = self._rows((history, 1) for history in found.values())
+        if not self.models.replace_members(changes, rows, expected=position, position=position):
+            return False
+        self.on_progress()
+        return True
+
+    # --- building from zero ----------------------------------------------------------
+
+    def rebuild(self, before_swap: Callable[[], None] | None = None) -> int:
+        """Build every table afresh into shadow tables, then swap them in; returns the events read.
+        With `build_parts` > 1, as many processes build a slice of the members each."""
+        upto = self.source.max_notification_id()
+        self.models.prepare_build()
+        today = self.today()
+        try:
+            if self.build_parts == 1:
+                events = self.build_slice(upto, today)
+            else:
+                context = multiprocessing.get_context("spawn")  # no forking a process with pool threads
+                arguments = [(dict(self.service.env), self.service.policy, self.models.location(), upto, today,
+                              part, self.build_parts) for part in range(self.build_parts)]
+                with ProcessPoolExecutor(self.build_parts, mp_context=context) as pool:
+                    events = sum(pool.map(_build_slice, *zip(*arguments)))
+        except BaseException:
+            self.models.abandon_build()
+            raise
+        self.models.swap_in_build(upto, before_swap)
+        log.info("rebuilt the read models from %d events up to notification %d", events, upto)
+        return events
+
+    def build_slice(self, upto: int, today: date, part: int = 0, parts: int = 1) -> int:
+        """Write one slice of the members (all of them by default) into the shadow tables."""
+        writer = self.models.build_writer()
+        events = 0
+        try:
+            batch, batch_events = empty_rows(), 0
+            for stored in self.source.members_in_order(upto, part, parts):
+                self._add(batch, stored, today)
+                batch_events += len(stored)
+                if batch_events >= BUILD_BATCH_EVENTS:
+                    writer.add(batch)
+                    self.on_progress()
+                    events += batch_events
+                    batch, batch_events = empty_rows(), 0
+            writer.add(batch)
+            return events + batch_events
+        finally:
+            writer.close()
+
+    # --- rows ------------------------------------------------------------------------
+
+    def _rows(self, histories: Iterable[tuple[Sequence[StoredEvent], int]]) -> tuple[Changes, Rows]:
+        """Rows of each (whole history, first version not yet projected)."""
+        rows, today, changes = empty_rows(), self.today(), {}
+        for stored, from_version in histories:
+            if (member := self._add(rows, stored, today, from_version)) is not None:
+                changes[member] = from_version
+        return changes, rows
+
+    def _add(self, rows: Rows, stored: Sequence[StoredEvent], today: date, from_version: int = 1) -> str | None:
+        to_domain_event: Callable[[StoredEvent], Any] = self.service.mapper.to_domain_event
+        history: list[CredentialFact] = [to_domain_event(e) for e in stored if e.topic in FACT_TOPICS]
+        if not history:
+            return None
+        return add_member_rows(rows, history, self.service.policy, today, from_version)
+
+    def close(self) -> None:
+        self.source.close()
+
+
+def _build_slice(env: dict[str, str], policy: PolicyBook, location: dict[str, str], upto: int, today: date,
+                 part: int, parts: int) -> int:
+    """A rebuild's worker process: its own service and connections, one slice of the members."""
+    service = CredentialService(env, policy=policy)
+    projector = Projector(service, open_read_models(service, **location))
+    try:
+        return projector.build_slice(upto, today, part, parts)
+    finally:
+        projector.close()
+        projector.models.close()
+        service.close()

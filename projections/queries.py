@@ -1,0 +1,93 @@
+"""The contract's reports, answered from the read-model tables.
+
+Each function returns the same dataclass, with the same values, as its namesake in
+`projections.reports` (which replays every member): the tables hold each member's
+periods, cycles and audit states for every date, so any date is one range lookup. The
+SQL below is also what the PostgreSQL views for BI tools run (`projections.views`).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from domain.status import AuditState, Status
+from projections.reports import (
+    AuditsReport,
+    AuditStateCount,
+    CategoryTotal,
+    CecCategories,
+    RenewalMonth,
+    RenewalsDue,
+    StatusCount,
+    StatusCounts,
+)
+from projections.store import ReadModels
+
+# Members by (status, level) on `on_date`: the period of each member that contains the date.
+STATUS_COUNTS_SQL = """
+SELECT status, level, COUNT(*) AS members FROM {status_periods}
+WHERE valid_from <= %(on_date)s AND (valid_to IS NULL OR valid_to > %(on_date)s)
+GROUP BY status, level"""
+
+# Cycles ending in `report_year` that the member had by `as_of_date` and that owed a renewal
+# then (not cut short by an invalidation), by month of their end; renewals known by then.
+RENEWALS_DUE_SQL = """
+SELECT end_month, COUNT(*) AS due,
+       SUM(CASE WHEN renewed_on <= %(as_of_date)s THEN 1 ELSE 0 END) AS renewed,
+       SUM(CASE WHEN renewed_on <= %(as_of_date)s AND renewed_on > cycle_end THEN 1 ELSE 0 END) AS renewed_late
+FROM {cycles}
+WHERE end_year = %(report_year)s AND begun_on <= %(as_of_date)s
+  AND (cut_short_on IS NULL OR cut_short_on > %(as_of_date)s)
+GROUP BY end_month"""
+
+# Audits selected in `report_year` by their state on `as_of_date`, or on their last day when
+# they had stopped being the member's audit by then: one period per audit matches.
+AUDIT_STATES_SQL = """
+SELECT state, COUNT(*) AS audits FROM {audit_periods}
+WHERE selected_year = %(report_year)s AND valid_from <= %(as_of_date)s
+  AND (valid_to IS NULL OR valid_to > %(as_of_date)s OR is_last)
+GROUP BY state"""
+
+# Every claim of an activity completed in `report_year`, counted or not.
+CEC_CATEGORIES_SQL = """
+SELECT category, COUNT(*) AS claims, COUNT(DISTINCT member_id) AS members, SUM(cecs_tenths) AS cecs_tenths
+FROM {activities}
+WHERE completed_year = %(report_year)s
+GROUP BY category"""
+
+
+def status_counts(models: ReadModels, on: date) -> StatusCounts:
+    counts = {(status, level): members for status, level, members in models.fetch(STATUS_COUNTS_SQL,
+                                                                                   {"on_date": on})}
+    by_status = {s.value: 0 for s in Status}
+    for (status, _level), members in counts.items():
+        by_status[status] += members
+    rows = [StatusCount(s, lv, n) for (s, lv), n in sorted(counts.items(), key=lambda i: (i[0][0], i[0][1] or ""))]
+    return StatusCounts(on, sum(counts.values()), by_status, rows)
+
+
+def renewals_due(models: ReadModels, year: int, as_of: date) -> RenewalsDue:
+    months = [RenewalMonth(m) for m in range(1, 13)]
+    for month, due, renewed, late in models.fetch(RENEWALS_DUE_SQL, {"report_year": year, "as_of_date": as_of}):
+        months[month - 1] = RenewalMonth(month, due, renewed, late)
+    return RenewalsDue(year, as_of, sum(m.due for m in months), sum(m.renewed for m in months), months)
+
+
+def audits(models: ReadModels, year: int, as_of: date) -> AuditsReport:
+    counts = dict(models.fetch(AUDIT_STATES_SQL, {"report_year": year, "as_of_date": as_of}))
+    rows = [AuditStateCount(state.value, counts.get(state.value, 0)) for state in AuditState]
+    return AuditsReport(year, as_of, sum(counts.values()), rows)
+
+
+def cec_categories(models: ReadModels, year: int) -> CecCategories:
+    rows = [
+        CategoryTotal(category, claims, members, cecs_from_tenths(tenths))
+        for category, claims, members, tenths in sorted(models.fetch(CEC_CATEGORIES_SQL, {"report_year": year}))
+    ]
+    return CecCategories(year, sum(r.claims for r in rows), sum((r.cecs for r in rows), Decimal(0)), rows)
+
+
+def cecs_from_tenths(tenths: int) -> Decimal:
+    # One decimal place, as the claims' own CECs have, so sums print the same as the replay's.
+    return Decimal(tenths).scaleb(-1)

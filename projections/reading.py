@@ -1,0 +1,154 @@
+"""Where reports are answered from: the read-model tables, brought up to date first.
+
+Before each answer the reader applies whatever the store holds that the tables do not yet:
+several server processes and commands share one store and the contract promises each sees
+the others' writes at once, so a report is always what a full replay would say. A follower
+(`credentials projections run`) keeps that work near zero. When the tables are far behind
+(a new deployment over a large store, say) the reader refuses with `ReadModelsBehind`
+rather than hold a request for minutes; `credentials projections catch-up` ends that.
+
+Applying pages here is safe beside a follower and other processes: each page commits only
+if the position is still the one it was computed from (`ReadModels.replace_members`).
+
+An in-memory store keeps no tables: its reports replay every member (projections.reports).
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from datetime import date
+from typing import Protocol
+
+import psycopg
+
+from credentials.application import CredentialService
+from domain.events import CredentialFact
+from domain.policy import PolicyBook
+from projections import queries, reports
+from projections.projector import Projector, open_read_models
+from projections.source import keeps_read_models
+from projections.store import ReadModels
+
+log = logging.getLogger(__name__)
+
+# Notifications a request may apply itself before answering; beyond it, ReadModelsBehind.
+# Page-by-page catch-up runs at several thousand notifications a second here.
+INLINE_LIMIT = 20_000
+
+
+class ReadModelsBehind(Exception):
+    """The read models are too far behind the store to bring up to date within a request."""
+
+    def __init__(self, position: int, max_notification_id: int) -> None:
+        super().__init__(f"the report tables are at notification {position} of {max_notification_id}; "
+                         "run `credentials projections catch-up` (or keep `credentials projections run` going)")
+        self.position = position
+        self.max_notification_id = max_notification_id
+
+
+class ReadModelsUnavailable(Exception):
+    """The database holding the read models did not answer."""
+
+
+class Reports(Protocol):
+    """The contract's four reports, each for the arguments the API takes."""
+
+    def status_counts(self, on: date) -> reports.StatusCounts: ...
+
+    def renewals_due(self, year: int, as_of: date) -> reports.RenewalsDue: ...
+
+    def audits(self, year: int, as_of: date) -> reports.AuditsReport: ...
+
+    def cec_categories(self, year: int) -> reports.CecCategories: ...
+
+
+class TableReports:
+    """Reports from the read-model tables, one range query each."""
+
+    def __init__(self, models: ReadModels) -> None:
+        self.models = models
+
+    def status_counts(self, on: date) -> reports.StatusCounts:
+        return queries.status_counts(self.models, on)
+
+    def renewals_due(self, year: int, as_of: date) -> reports.RenewalsDue:
+        return queries.renewals_due(self.models, year, as_of)
+
+    def audits(self, year: int, as_of: date) -> reports.AuditsReport:
+        return queries.audits(self.models, year, as_of)
+
+    def cec_categories(self, year: int) -> reports.CecCategories:
+        return queries.cec_categories(self.models, year)
+
+
+class ReplayedReports:
+    """Reports replayed from every member's facts, read once (for stores without tables)."""
+
+    def __init__(self, histories: list[list[CredentialFact]], book: PolicyBook) -> None:
+        self.histories = histories
+        self.book = book
+
+    def status_counts(self, on: date) -> reports.StatusCounts:
+        return reports.status_counts(self.histories, on, self.book)
+
+    def renewals_due(self, year: int, as_of: date) -> reports.RenewalsDue:
+        return reports.renewals_due(self.histories, year, as_of, self.book)
+
+    def audits(self, year: int, as_of: date) -> reports.AuditsReport:
+        return reports.audits(self.histories, year, as_of, self.book)
+
+    def cec_categories(self, year: int) -> reports.CecCategories:
+        return reports.cec_categories(self.histories, year)
+
+
+def member_histories(service: CredentialService) -> list[list[CredentialFact]]:
+    return [service.credential(member_id).history for member_id in service.member_ids()]
+
+
+class ReportReader:
+    """One per process: opens the read models on first use and keeps them open."""
+
+    def __init__(self, service: CredentialService, *, inline_limit: int | None = None,
+                 location: dict[str, str] | None = None) -> None:
+        self.service = service
+        self.inline_limit = INLINE_LIMIT if inline_limit is None else inline_limit
+        self.location = location or {}
+        self.has_tables = keeps_read_models(service)
+        self._projector: Projector | None = None
+        self._lock = threading.Lock()
+
+    def current(self) -> Reports:
+        """Reports as of everything recorded so far."""
+        if not self.has_tables:
+            return ReplayedReports(member_histories(self.service), self.service.policy)
+        with self._lock:
+            try:
+                return TableReports(self._caught_up().models)
+            except (psycopg.Error, sqlite3.OperationalError) as error:
+                self._discard()  # a lost connection is opened afresh by the next request
+                raise ReadModelsUnavailable() from error
+
+    def _caught_up(self) -> Projector:
+        if self._projector is None:
+            self._projector = Projector(self.service, open_read_models(self.service, **self.location))
+        lag = self._projector.lag()
+        if lag.lag > self.inline_limit:
+            raise ReadModelsBehind(lag.position, lag.max_notification_id)
+        if lag.lag:
+            self._projector.catch_up(stream_from_zero=False)
+        return self._projector
+
+    def _discard(self) -> None:
+        if self._projector is not None:
+            for close in (self._projector.close, self._projector.models.close):
+                try:
+                    close()
+                except Exception:  # already broken: closing is best effort
+                    log.debug("closing the read models failed", exc_info=True)
+            self._projector = None
+
+    def close(self) -> None:
+        with self._lock:
+            self._discard()

@@ -1,0 +1,170 @@
+"""Following the store continuously, under a supervisor that restarts a stalled follower.
+
+`follow` catches up, recomputes the current status of members a passing deadline changed,
+then waits for new events: on PostgreSQL it listens on the recorder's NOTIFY channel (the
+insert function notifies in the same transaction), with a timeout as a fallback; on
+SQLite, which has no notifications, the timeout is the polling interval.
+
+`Supervisor` runs the follower in a child process and watches two numbers from outside
+it: the position and the store's max notification id. When the store is ahead and the
+follower reports no progress for `stall_after` seconds (a lost connection it never
+noticed, a lock it waits on forever, a hung thread), it logs that, kills the process and
+starts another, which resumes from the committed position. Killing is always safe: each
+page commits its rows and position together.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import psycopg
+from psycopg.sql import SQL, Identifier
+
+from credentials.application import CredentialService
+from domain.policy import PolicyBook
+from projections.projector import Lag, Projector, open_read_models
+
+log = logging.getLogger(__name__)
+
+
+class Waiter(Protocol):
+    def wait(self, timeout: float) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class NotifyWaiter:
+    """Returns when the recorder notifies its channel (an insert committed), or after `timeout`."""
+
+    def __init__(self, conninfo: dict[str, Any], channel: str) -> None:
+        self.conn = psycopg.connect(**conninfo, autocommit=True)
+        # Listening before the first catch-up: a notification sent during it is kept, not lost.
+        self.conn.execute(SQL("LISTEN {}").format(Identifier(channel)))
+
+    def wait(self, timeout: float) -> None:
+        for _notify in self.conn.notifies(timeout=timeout, stop_after=1):
+            break
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+class PollWaiter:
+    def __init__(self, stop: threading.Event) -> None:
+        self.stop = stop
+
+    def wait(self, timeout: float) -> None:
+        self.stop.wait(timeout)
+
+    def close(self) -> None:
+        pass
+
+
+def follow(projector: Projector, stop: threading.Event, *, idle_timeout: float = 5.0,
+           poll_interval: float = 1.0) -> None:
+    """Keep the read models in step with the store until `stop` is set."""
+    source = projector.source
+    waiter: Waiter = NotifyWaiter(source.conninfo, source.channel) if source.postgres else PollWaiter(stop)
+    try:
+        while not stop.is_set():
+            applied = projector.catch_up()
+            refreshed = projector.refresh_due()
+            if applied or refreshed:
+                log.info("applied %d notifications, refreshed %d current statuses; at %s",
+                         applied, refreshed, projector.lag())
+            waiter.wait(idle_timeout if source.postgres else poll_interval)
+    finally:
+        waiter.close()
+
+
+class Supervisor:
+    def __init__(self, start_worker: Callable[[], multiprocessing.process.BaseProcess], lag: Callable[[], Lag],
+                 heartbeat: Callable[[], float], *, stall_after: float = 60.0, check_every: float = 1.0) -> None:
+        self.start_worker = start_worker
+        self.lag = lag
+        self.heartbeat = heartbeat  # the monotonic time of the follower's last progress
+        self.stall_after = stall_after
+        self.check_every = check_every
+        self.restarts = 0
+
+    def run(self, stop: threading.Event) -> None:
+        worker = self.start_worker()
+        last = (-1, -1.0)  # the position and heartbeat seen last, and when either last changed:
+        changed_at = time.monotonic()
+        try:
+            while not stop.wait(self.check_every):
+                now = time.monotonic()
+                if not worker.is_alive():
+                    log.warning("follower exited with code %s; starting another", worker.exitcode)
+                    worker, changed_at = self._restart(worker), now
+                    continue
+                lag = self.lag()
+                seen = (lag.position, self.heartbeat())
+                if seen != last or lag.lag == 0:
+                    last, changed_at = seen, now
+                elif now - changed_at > self.stall_after:
+                    log.error("follower stalled: no progress for %.0f s at position %d with %d notifications "
+                              "to apply; restarting it", now - changed_at, lag.position, lag.lag)
+                    worker, changed_at = self._restart(worker), now
+        finally:
+            self._stop(worker)
+
+    def _restart(self, worker: multiprocessing.process.BaseProcess) -> multiprocessing.process.BaseProcess:
+        self._stop(worker)
+        self.restarts += 1
+        return self.start_worker()
+
+    @staticmethod
+    def _stop(worker: multiprocessing.process.BaseProcess) -> None:
+        if worker.is_alive():
+            worker.kill()
+        worker.join()
+
+
+def supervise(service: CredentialService, location: dict[str, str], stop: threading.Event, *,
+              page_size: int, stall_after: float, idle_timeout: float) -> Supervisor:
+    """Run a supervised follower of `service`'s store until `stop` is set."""
+    context = multiprocessing.get_context("spawn")  # no forking a process with pool threads
+    heartbeat = context.Value("d", time.monotonic())
+    arguments = (dict(service.env), service.policy, location, page_size, idle_timeout, heartbeat)
+
+    def start() -> multiprocessing.process.BaseProcess:
+        worker = context.Process(target=follow_in_process, args=arguments, name="projections-follower", daemon=True)
+        worker.start()
+        log.info("follower started (pid %s)", worker.pid)
+        return worker
+
+    models = open_read_models(service, **location)
+    projector = Projector(service, models)
+    supervisor = Supervisor(start, projector.lag, lambda: float(heartbeat.value), stall_after=stall_after)
+    try:
+        supervisor.run(stop)
+    finally:
+        projector.close()
+        models.close()
+    return supervisor
+
+
+def follow_in_process(env: dict[str, str], policy: PolicyBook, location: dict[str, str], page_size: int,
+                      idle_timeout: float, heartbeat: Any) -> None:
+    """The follower process: its own service and connections."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(processName)s %(levelname)s %(message)s")
+    service = CredentialService(env, policy=policy)
+    models = open_read_models(service, **location)
+    projector = Projector(service, models, page_size=page_size)
+
+    def beat() -> None:
+        heartbeat.value = time.monotonic()
+
+    projector.on_progress = beat
+    try:
+        follow(projector, threading.Event(), idle_timeout=idle_timeout)
+    finally:
+        projector.close()
+        models.close()
+        service.close()

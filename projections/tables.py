@@ -1,0 +1,91 @@
+"""The read-model tables: one definition, written out for PostgreSQL and for SQLite.
+
+Every table but `tracking` holds rows of one member each, keyed by `member_id` first, so a
+member's rows can be replaced as a whole when new facts arrive. Dates are `date` on
+PostgreSQL and ISO text on SQLite (which sorts and compares them the same way). CECs that
+reports add up are kept as integer tenths, so sums are exact on both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# (PostgreSQL type, SQLite type)
+TEXT = ("text", "TEXT")
+DATE = ("date", "TEXT")
+INTEGER = ("integer", "INTEGER")
+BIGINT = ("bigint", "INTEGER")
+BOOLEAN = ("boolean", "INTEGER")
+TIMESTAMP = ("timestamptz", "TEXT")
+CECS = ("numeric(12, 1)", "TEXT")
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[tuple[str, tuple[str, str]], ...]
+    key: tuple[str, ...]
+    indexes: tuple[tuple[str, ...], ...] = ()
+    # One row per stored event (keyed by its version), which no later fact changes: a member's
+    # new facts add rows here, where other tables have the member's rows replaced whole.
+    per_event: bool = False
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.columns)
+
+    def create(self, qualified: str, postgres: bool) -> str:
+        columns = [f"{name} {types[0] if postgres else types[1]}" for name, types in self.columns]
+        return f"CREATE TABLE IF NOT EXISTS {qualified} ({', '.join(columns)})"
+
+    def constraints(self, qualified: str, index_prefix: str) -> list[str]:
+        """The key and indexes, added after a bulk load (cheaper than maintaining them during it)."""
+        statements = [f"CREATE UNIQUE INDEX IF NOT EXISTS {index_prefix}{self.name}_key ON {qualified} "
+                      f"({', '.join(self.key)})"]
+        for columns in self.indexes:
+            statements.append(f"CREATE INDEX IF NOT EXISTS {index_prefix}{self.name}_{'_'.join(columns)} "
+                              f"ON {qualified} ({', '.join(columns)})")
+        return statements
+
+
+# As of the day it was last computed (`as_of`); `changes_on` is the first later day on which it may
+# change with no new fact, when the runner recomputes it. No report reads this table.
+CURRENT_STATUS = Table("current_status", (
+    ("member_id", TEXT), ("status", TEXT), ("level", TEXT), ("certifications", TEXT), ("since", DATE),
+    ("cycle_start", DATE), ("cycle_end", DATE), ("required_cecs", CECS), ("counted_cecs", CECS),
+    ("grace_ends_on", DATE), ("audit_state", TEXT), ("as_of", DATE), ("changes_on", DATE),
+), key=("member_id",), indexes=(("changes_on",),))
+
+# One row per (status, level) period; `valid_to` is exclusive, NULL: open-ended.
+STATUS_PERIODS = Table("status_periods", (
+    ("member_id", TEXT), ("valid_from", DATE), ("valid_to", DATE), ("status", TEXT), ("level", TEXT),
+), key=("member_id", "valid_from"), indexes=(("valid_from",),))
+
+# `begun_on`: the day the cycle became the member's (a late renewal opens the next cycle after its
+# start); `cut_short_on`: the first invalidation inside it, from when it owed no renewal.
+CYCLES = Table("cycles", (
+    ("member_id", TEXT), ("cycle_number", INTEGER), ("cycle_start", DATE), ("cycle_end", DATE),
+    ("end_year", INTEGER), ("end_month", INTEGER), ("begun_on", DATE), ("renewed_on", DATE),
+    ("cut_short_on", DATE),
+), key=("member_id", "cycle_number"), indexes=(("end_year",),))
+
+# One row per state period of each audit selection (`selection` numbers them per member);
+# `is_last` marks the state an audit kept once it stopped being the member's audit.
+AUDIT_PERIODS = Table("audit_periods", (
+    ("member_id", TEXT), ("selection", INTEGER), ("selected_on", DATE), ("selected_year", INTEGER),
+    ("cycle_end", DATE), ("valid_from", DATE), ("valid_to", DATE), ("state", TEXT), ("is_last", BOOLEAN),
+), key=("member_id", "selection", "valid_from"), indexes=(("selected_year",),))
+
+ACTIVITIES = Table("activities", (
+    ("member_id", TEXT), ("version", BIGINT), ("activity_id", TEXT), ("category", TEXT),
+    ("completed_on", DATE), ("completed_year", INTEGER), ("cecs_tenths", INTEGER),
+), key=("member_id", "version"), indexes=(("completed_year",),), per_event=True)
+
+# One row per stored event, the sweep's transitions included.
+HISTORY = Table("history", (
+    ("member_id", TEXT), ("version", BIGINT), ("type", TEXT), ("effective_on", DATE), ("recorded_at", TIMESTAMP),
+), key=("member_id", "version"), per_event=True)
+
+MEMBER_TABLES = (CURRENT_STATUS, STATUS_PERIODS, CYCLES, AUDIT_PERIODS, ACTIVITIES, HISTORY)
+
+TRACKING = Table("tracking", (("projection", TEXT), ("position", BIGINT)), key=("projection",))
