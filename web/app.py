@@ -9,6 +9,7 @@ from flask.json.provider import DefaultJSONProvider
 from credentials.application import CredentialService
 from credentials.storage import storage_from_url
 from web.auth import TokenBook
+from web.dashboard import install_dashboard
 from web.endpoint import TOKENS
 from web.errors import install_error_handling
 from web.routes.audits import audits
@@ -42,4 +43,5 @@ def create_app(service: CredentialService | None = None, tokens: str | TokenBook
     install_error_handling(app)
     for blueprint in (members, audits, reports, system):
         app.register_blueprint(blueprint)
+    install_dashboard(app, tokens)
     return app

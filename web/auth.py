@@ -37,7 +37,7 @@ class TokenConfigError(ValueError):
     pass
 
 
-def _digest(token: str) -> bytes:
+def token_digest(token: str) -> bytes:
     return hashlib.sha256(token.encode("utf-8", "surrogateescape")).digest()
 
 
@@ -58,7 +58,7 @@ class TokenBook:
             if role not in ROLE_PERMISSIONS:
                 roles = ", ".join(ROLE_PERMISSIONS)
                 raise TokenConfigError(f"{TOKENS_VARIABLE} entry {position} has unknown role {role!r}; roles: {roles}")
-            entries.append((role, _digest(token.strip())))
+            entries.append((role, token_digest(token.strip())))
         return cls(tuple(entries))
 
     @classmethod
@@ -69,7 +69,7 @@ class TokenBook:
         return f"TokenBook(roles={[role for role, _ in self.entries]})"
 
     def role_of(self, token: str) -> str | None:
-        presented = _digest(token)
+        presented = token_digest(token)
         role = None
         for candidate, digest in self.entries:  # no early exit: every token is compared
             if hmac.compare_digest(presented, digest):

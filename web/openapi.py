@@ -31,7 +31,8 @@ ERROR_MEANINGS = {
     413: "The body is too large.",
     422: "Well-formed, but refused by a rule; `code` names the rule.",
     500: "Unexpected; the body carries a request id, the cause is logged.",
-    503: "The event store is not answering; retry later.",
+    503: "The event store is not answering (`storage_unavailable`), or, for reports, the report tables are "
+         "still catching up with it (`read_models_behind`); retry later.",
 }
 
 
@@ -85,10 +86,20 @@ def _operation(endpoint: str, op: Operation) -> dict[str, Any]:
     return operation
 
 
+# The staff pages are HTML for people (web.dashboard), not part of the JSON contract.
+PAGE_BLUEPRINTS = frozenset({"dashboard"})
+
+
+def is_api_route(endpoint: str) -> bool:
+    return endpoint.partition(".")[0] not in PAGE_BLUEPRINTS
+
+
 def operations(app: Flask) -> list[tuple[str, str, Operation]]:
-    """(OpenAPI path, endpoint name, operation) for every route of `app`."""
+    """(OpenAPI path, endpoint name, operation) for every API route of `app`."""
     found = []
     for rule in app.url_map.iter_rules():
+        if not is_api_route(rule.endpoint):
+            continue
         op = getattr(app.view_functions[rule.endpoint], "operation", None)
         if op is None:
             raise LookupError(f"route {rule.rule} has no operation declaration, so it cannot be documented")

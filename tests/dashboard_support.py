@@ -1,0 +1,80 @@
+"""Helpers for the dashboard tests: a scenario of members in different situations, and a
+small HTML reader that finds the elements the pages mark with data attributes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+
+from api_support import Api
+
+
+@dataclass
+class Element:
+    tag: str
+    attrs: dict[str, str]
+    text: str = ""
+
+
+class _Reader(HTMLParser):
+    VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
+                      "wbr"})
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.elements: list[Element] = []
+        self.open: list[Element] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        element = Element(tag, {k: v or "" for k, v in attrs})
+        self.elements.append(element)
+        if tag not in self.VOID:
+            self.open.append(element)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.elements.append(Element(tag, {k: v or "" for k, v in attrs}))
+
+    def handle_endtag(self, tag: str) -> None:
+        while self.open:
+            if self.open.pop().tag == tag:
+                break
+
+    def handle_data(self, data: str) -> None:
+        for element in self.open:
+            element.text += data
+
+
+@dataclass
+class Page:
+    elements: list[Element] = field(default_factory=list)
+
+    @classmethod
+    def read(cls, html: str) -> Page:
+        reader = _Reader()
+        reader.feed(html)
+        return cls(reader.elements)
+
+    def find(self, tag: str | None = None, css_class: str | None = None, **attrs: str) -> list[Element]:
+        """Elements with `tag`, a class, and attributes (data_key="x" means data-key="x")."""
+        wanted = {k.replace("_", "-"): v for k, v in attrs.items()}
+        return [e for e in self.elements
+                if (tag is None or e.tag == tag)
+                and (css_class is None or css_class in e.attrs.get("class", "").split())
+                and all(e.attrs.get(k) == v for k, v in wanted.items())]
+
+    def one(self, tag: str | None = None, css_class: str | None = None, **attrs: str) -> Element:
+        found = self.find(tag, css_class, **attrs)
+        assert len(found) == 1, (tag, css_class, attrs, found)
+        return found[0]
+
+
+def record_scenario(api: Api) -> None:
+    """Members in the situations the dashboard shows, recorded through the API as staff would."""
+    api.certify("m-active", "CPT", "2024-03-01", name="Ada Active")
+    api.workshop("m-active", "2025-01-10", 15)
+    api.renewed_member("m-renewed", "2025-06-01")  # CPT, cycle ended 2025-12-31, renewed
+    api.ok(api.post("/members/m-renewed/audits", {"selected_on": "2026-01-10"}))
+    api.certify("m-lapsed", "CES", "2021-02-01", name="Lena Lapsed")  # never renewed: inactive, then invalid
+    api.ok(api.post("/members/m-lapsed/activities", {
+        "category": "college_course", "title": "Exercise physiology", "completed_on": "2022-05-01",
+        "credit_hours": 3, "grade": "B", "evidence": "transcript"}))

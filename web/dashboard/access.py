@@ -1,0 +1,168 @@
+"""Who may see the staff pages: the API's tokens and roles, carried by a session cookie.
+
+A browser cannot send a bearer header when it follows a link, so staff paste their token
+into the login form once; the session cookie then holds their role and a tag of the token
+(an HMAC under the app's secret key), never the token itself. Every request checks that the
+tag still matches a configured token of that role, so removing a token from
+CREDENTIALS_TOKENS ends its sessions too. Scripts and tests may send
+`Authorization: Bearer <token>` instead, exactly as to the API.
+
+The cookie is signed (Flask's session), HttpOnly and SameSite=Strict: another site can
+neither read it nor make the browser send it, which is what protects the two POST forms
+(login, logout) from cross-site requests; every other form is a GET that changes nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+import os
+import secrets
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app, g, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response as BaseResponse
+
+from web.auth import ROLE_PERMISSIONS, Permission, TokenBook, authorize, token_digest
+from web.dashboard.blueprint import dashboard
+from web.endpoint import TOKENS
+from web.errors import ApiError
+
+SECRET_KEY_VARIABLE = "CREDENTIALS_SECRET_KEY"
+SESSION_LIFETIME = timedelta(hours=8)  # a working day: then the token is asked for again
+ROLE, TAG = "role", "token_tag"
+
+
+def session_secret(book: TokenBook) -> bytes:
+    """CREDENTIALS_SECRET_KEY when set; else derived from every configured token.
+
+    gunicorn runs several workers, each building its own app: a random key per process
+    would make a cookie signed by one worker unreadable by the next. Deriving it from all
+    the tokens gives every worker the same key, one that a holder of a single token cannot
+    compute, and a new key (so new logins) whenever the tokens change."""
+    configured = os.environ.get(SECRET_KEY_VARIABLE, "")
+    if configured:
+        return configured.encode()
+    if not book.entries:
+        return secrets.token_bytes(32)  # nobody can log in; nothing to share between workers
+    material = b"".join(role.encode() + b":" + digest for role, digest in sorted(book.entries))
+    return hmac.new(b"credentials dashboard session", material, hashlib.sha256).digest()
+
+
+def configure_sessions(app: Flask, book: TokenBook) -> None:
+    app.secret_key = session_secret(book)
+    app.config.update(
+        SESSION_COOKIE_NAME="credentials_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME,
+    )
+
+
+def _book() -> TokenBook:
+    book: TokenBook = current_app.extensions[TOKENS]
+    return book
+
+
+def _tag(token_digest: bytes) -> str:
+    key = current_app.secret_key
+    assert isinstance(key, bytes)
+    return hmac.new(key, token_digest, hashlib.sha256).hexdigest()
+
+
+def _session_role() -> str | None:
+    role, tag = session.get(ROLE), session.get(TAG)
+    if not isinstance(role, str) or not isinstance(tag, str):
+        return None
+    matches = [r for r, digest in _book().entries if hmac.compare_digest(_tag(digest), tag)]
+    return role if role in matches else None
+
+
+def _may(role: str, permission: Permission) -> None:
+    if permission not in ROLE_PERMISSIONS[role]:
+        raise ApiError(403, "forbidden", f"the {role} role may not {permission.value}: "
+                       f"ask for a token of a role that may", {"role": role, "permission": permission.value})
+
+
+def page(permission: Permission) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Guards a page: a bearer header is judged as by the API (401/403); without one, the
+    session's role (403 when it lacks `permission`); with neither, off to the login page."""
+
+    def guard(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def guarded(**values: Any) -> Any:
+            if "Authorization" in request.headers:
+                g.role = authorize(_book(), permission)
+            else:
+                role = _session_role()
+                if role is None:
+                    if session:
+                        session.clear()  # a stale or revoked session: drop it
+                    return redirect(url_for("dashboard.login", next=_here()), 303)
+                g.role = role
+                _may(role, permission)
+            return view(**values)
+
+        return guarded
+
+    return guard
+
+
+def _here() -> str:
+    query = request.query_string.decode("latin-1")
+    return request.path + (f"?{query}" if query else "")
+
+
+def _landing(role: str, wanted: str | None) -> str:
+    """Where to go after login: the page asked for, if it is one of ours; else the
+    dashboard, or the member search for a role that may not see the reports."""
+    if wanted:
+        parts = urlsplit(wanted)
+        if not parts.scheme and not parts.netloc and parts.path.startswith("/dashboard") and "\\" not in wanted:
+            return wanted
+    if Permission.REPORT in ROLE_PERMISSIONS[role]:
+        return url_for("dashboard.overview")
+    return url_for("dashboard.member_search")
+
+
+def _from_another_site() -> bool:
+    """Belt and braces beside SameSite=Strict: browsers send Origin on a POST."""
+    origin = request.headers.get("Origin")
+    return origin is not None and origin != request.host_url.rstrip("/")
+
+
+@dashboard.get("/dashboard/login")
+def login() -> Any:
+    role = _session_role()
+    if role is not None:
+        return redirect(_landing(role, request.args.get("next")), 303)
+    return render_template("dashboard/login.html", next=request.args.get("next", ""), problem=None)
+
+
+@dashboard.post("/dashboard/login")
+def login_submit() -> Any:
+    if _from_another_site():
+        raise ApiError(403, "forbidden", "a login from another site is refused")
+    token = request.form.get("token", "").strip()
+    wanted = request.form.get("next") or None
+    role = _book().role_of(token) if token else None
+    if role is None:
+        problem = "Paste a token." if not token else "That token is not recognised."
+        return render_template("dashboard/login.html", next=wanted or "", problem=problem), 401
+    session.clear()
+    session.permanent = True  # expires after SESSION_LIFETIME, not only when the browser closes
+    session[ROLE] = role
+    session[TAG] = _tag(token_digest(token))
+    return redirect(_landing(role, wanted), 303)
+
+
+@dashboard.post("/dashboard/logout")
+def logout() -> BaseResponse:
+    if _from_another_site():
+        raise ApiError(403, "forbidden", "a logout from another site is refused")
+    session.clear()
+    return redirect(url_for("dashboard.login"), 303)

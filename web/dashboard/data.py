@@ -1,0 +1,105 @@
+"""Where the staff pages get their data.
+
+Reports come from the read-model tables, brought up to date first, exactly as /reports/*
+answers them (web.services.reports). Member pages read one member through the application
+service, as the member endpoints do, so their as-of and known-at answers stay exact.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from credentials.application import HistoryEntry
+from domain.errors import MemberNotFound
+from domain.events import CredentialFact, CredentialOpened
+from domain.status import CredentialStatus, Transition, replay, status_of
+from projections import reports as compute
+from web.services import reports as current_reports
+from web.services import service
+
+
+@dataclass(frozen=True)
+class Reports:
+    status_counts: compute.StatusCounts
+    renewals_due: compute.RenewalsDue
+    audits: compute.AuditsReport
+    cec_categories: compute.CecCategories
+
+
+@dataclass(frozen=True)
+class MemberSummary:
+    member_id: str
+    name: str | None
+
+
+@dataclass(frozen=True)
+class MemberRecord:
+    member_id: str
+    name: str | None
+    status: CredentialStatus
+    known_at: datetime  # the time the status is known at: the one asked, else now
+    history: list[HistoryEntry]  # recorded order, CredentialOpened left out (its name is above)
+    transitions: list[Transition]  # status changes up to the horizon, as known at `known_at`
+
+
+def today() -> date:
+    return service().today()
+
+
+def now() -> datetime:
+    return service().clock()
+
+
+def reports(on: date, year: int) -> Reports:
+    """The four reports of the dashboard: status counts on `on`; the yearly ones for `year`,
+    as of today (as /reports/* answers them)."""
+    answers, as_of = current_reports(), service().today()
+    return Reports(answers.status_counts(on), answers.renewals_due(year, as_of), answers.audits(year, as_of),
+                   answers.cec_categories(year))
+
+
+def members_matching(text: str, limit: int) -> list[MemberSummary]:
+    """Members whose id or name contains `text` (any case), in the order first recorded.
+
+    Reads only the CredentialOpened notifications, which carry both, so a search never
+    loads a member's whole history."""
+    app = service()
+    wanted = text.casefold()
+    found: list[MemberSummary] = []
+    start, page = 1, 500
+    while len(found) < limit:
+        notifications = app.recorder.select_notifications(start, page, topics=[CredentialOpened.TOPIC])
+        for notification in notifications:
+            opened = app.mapper.to_domain_event(notification)
+            assert isinstance(opened, CredentialOpened)
+            if wanted in opened.member_id.casefold() or wanted in (opened.name or "").casefold():
+                found.append(MemberSummary(opened.member_id, opened.name))
+        if len(notifications) < page:
+            break
+        start = notifications[-1].id + 1
+    return found[:limit]
+
+
+def member(member_id: str, on: date, known_at: datetime | None, horizon: date) -> MemberRecord:
+    """One member as the member page shows them; MemberNotFound for an unknown id."""
+    app = service()
+    facts: list[CredentialFact] = list(app.credential(member_id).history)
+    opened = next((f for f in facts if isinstance(f, CredentialOpened)), None)
+    asked_at = known_at or app.clock()  # "now" read after the facts were, as the API does
+    return MemberRecord(
+        member_id,
+        opened.name if opened is not None else None,
+        status_of(facts, on, known_at, app.policy),
+        asked_at,
+        [e for e in app.history(member_id) if not isinstance(e.fact, CredentialOpened)],
+        list(replay(facts, horizon, known_at, app.policy).transitions),
+    )
+
+
+def is_member(member_id: str) -> bool:
+    try:
+        service().credential(member_id)
+    except MemberNotFound:
+        return False
+    return True

@@ -1,0 +1,93 @@
+"""The dashboard's charts, built from the report dataclasses and a member's transitions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from domain.status import Status, Transition
+from projections.reports import AuditsReport, CecCategories, RenewalsDue, StatusCounts
+from web.dashboard.charts import BandChart, BarChart, Part, Period, Row, band_chart, horizontal_bars, vertical_bars
+from web.dashboard.wording import MONTHS, humanize, number
+
+NO_LEVEL = "no level"
+LEVEL_TONES = 8  # tone-0 .. tone-7 in dashboard.css
+
+
+def status_label(status: str) -> str:
+    return humanize(status)
+
+
+def level_tones(counts: StatusCounts) -> dict[str | None, str]:
+    """A tone per level, in a fixed order (by code) so a level keeps its colour from day to day."""
+    levels = sorted({row.level for row in counts.rows if row.level is not None})
+    tones: dict[str | None, str] = {level: f"tone-{i % LEVEL_TONES}" for i, level in enumerate(levels)}
+    tones[None] = "tone-none"
+    return tones
+
+
+def status_chart(counts: StatusCounts) -> BarChart:
+    tones = level_tones(counts)
+    rows = []
+    for status in Status:
+        parts = tuple(Part(row.level or "none", row.level or NO_LEVEL, tones[row.level], row.members)
+                      for row in counts.rows if row.status == status.value)
+        rows.append(Row(status.value, status_label(status.value), parts))
+    return horizontal_bars(
+        "status-counts", f"Members by status and level on {counts.on}",
+        f"{counts.members} members: " + ", ".join(f"{n} {humanize(s).lower()}" for s, n in counts.by_status.items()),
+        rows)
+
+
+def renewals_chart(report: RenewalsDue) -> BarChart:
+    rows = []
+    for month in report.months:
+        rows.append(Row(str(month.month), MONTHS[month.month - 1][:3], (
+            Part("renewed_on_time", "renewed on time", "tone-renewed", month.renewed - month.renewed_late),
+            Part("renewed_late", "renewed late (grace period)", "tone-renewed-late", month.renewed_late),
+            Part("not_renewed", "not renewed", "tone-not-renewed", month.not_renewed),
+        )))
+    return vertical_bars(
+        "renewals-due", f"Renewals due in {report.year}, by month the cycle ends",
+        f"{report.due} cycles end in {report.year}; {report.renewed} renewed as of {report.as_of}", rows)
+
+
+def audits_chart(report: AuditsReport) -> BarChart:
+    rows = [Row(row.state, humanize(row.state), (Part(row.state, "audits", f"tone-{row.state}", row.audits),))
+            for row in report.by_state]
+    return horizontal_bars(
+        "audits", f"Audits selected in {report.year}, by state on {report.as_of}",
+        f"{report.selected} audits selected in {report.year}", rows, legend=False)
+
+
+def cec_chart(report: CecCategories) -> BarChart:
+    ordered = sorted(report.categories, key=lambda c: (-c.cecs, c.category))
+    rows = [Row(c.category, humanize(c.category), (Part(c.category, "CECs claimed", "tone-cecs", c.cecs),))
+            for c in ordered]
+    return horizontal_bars(
+        "cec-categories", f"CECs claimed in {report.year}, by category",
+        f"{number(report.cecs)} CECs in {report.claims} claims for activities completed in {report.year}",
+        rows, legend=False, label_width=180)
+
+
+def status_periods(transitions: Sequence[Transition]) -> list[Period]:
+    """Each transition starts a period that lasts until the next one."""
+    periods = []
+    for index, transition in enumerate(transitions):
+        end = transitions[index + 1].on if index + 1 < len(transitions) else None
+        status = transition.status.value
+        periods.append(Period(status, status_label(status), f"tone-{status}", transition.on, end, transition.reason))
+    return periods
+
+
+def status_history_chart(periods: Sequence[Period], horizon: date, today: date, on: date) -> BandChart | None:
+    """From the first certification to the horizon; None before any certification is known."""
+    if not periods:
+        return None
+    start = periods[0].start
+    markers = [("today", "today", today)] + ([("on", f"as of {on}", on)] if on != today else [])
+    return band_chart(
+        "status-history", f"Status from {start} to {horizon}",
+        "Status periods: " + "; ".join(f"{p.label} from {p.start}" for p in periods)
+        + ". After today: what happens if nothing more is recorded.",
+        periods, start, horizon, markers, today)
