@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 
 from credentials.application import CredentialService
 from web import create_app
-from web.dashboard.access import SECRET_KEY_VARIABLE
+from web.dashboard.access import SECRET_KEY_VARIABLE, SECURE_COOKIES_VARIABLE
 
 COOKIE = "credentials_session"
 
@@ -20,6 +20,7 @@ COOKIE = "credentials_session"
 @pytest.fixture(autouse=True)
 def _no_configured_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(SECRET_KEY_VARIABLE, raising=False)
+    monkeypatch.delenv(SECURE_COOKIES_VARIABLE, raising=False)
 
 
 @pytest.fixture
@@ -76,6 +77,15 @@ def test_login_sets_a_strict_httponly_cookie_holding_the_role_not_the_token(app:
     assert TOKENS["staff"] not in cookie.value
     assert all(TOKENS["staff"] not in str(value) for value in content.values())
     assert client.get("/dashboard").status_code == 200
+
+
+def test_behind_tls_the_cookie_is_marked_secure(memory_service: CredentialService,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(SECURE_COOKIES_VARIABLE, "true")
+    client = create_app(memory_service, tokens=TOKEN_CONFIG).test_client()
+    response = client.post("/dashboard/login", data={"token": TOKENS["staff"]}, base_url="https://localhost")
+    assert response.status_code == 303
+    assert "; Secure" in response.headers["Set-Cookie"]
 
 
 def test_logout_ends_the_session(client: FlaskClient) -> None:

@@ -33,6 +33,8 @@ from web.endpoint import TOKENS
 from web.errors import ApiError
 
 SECRET_KEY_VARIABLE = "CREDENTIALS_SECRET_KEY"
+# Set behind a TLS-terminating proxy: the browser then sends the cookie over HTTPS only.
+SECURE_COOKIES_VARIABLE = "CREDENTIALS_SECURE_COOKIES"
 SESSION_LIFETIME = timedelta(hours=8)  # a working day: then the token is asked for again
 ROLE, TAG = "role", "token_tag"
 
@@ -59,6 +61,7 @@ def configure_sessions(app: Flask, book: TokenBook) -> None:
         SESSION_COOKIE_NAME="credentials_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_SECURE=os.environ.get(SECURE_COOKIES_VARIABLE, "").lower() in {"1", "true", "yes"},
         PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME,
     )
 
