@@ -108,7 +108,7 @@ def test_an_auditor_reads_members_but_not_the_reports(client: FlaskClient) -> No
 def test_login_returns_to_the_page_asked_for_but_never_off_site(client: FlaskClient) -> None:
     assert login(client, "staff", "/dashboard/members?q=ada") == "/dashboard/members?q=ada"
     for elsewhere in ("https://evil.example/dashboard", "//evil.example/dashboard", "/members/x/status",
-                      "/dashboard\\@evil.example"):
+                      "/dashboard\\@evil.example", "//[", "/dashboard\r\nSet-Cookie: x=1", "/dashboard/\u00e9"):
         client.post("/dashboard/logout")
         assert login(client, "staff", elsewhere) == "/dashboard"
 

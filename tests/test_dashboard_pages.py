@@ -10,6 +10,8 @@ import pytest
 from api_support import TOKEN_CONFIG, TOKENS, Api
 from dashboard_support import Page, record_scenario
 from flask.testing import FlaskClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from credentials.application import CredentialService
 from web import create_app
@@ -19,8 +21,8 @@ READER = {"Authorization": f"Bearer {TOKENS['reporter']}"}
 
 
 @pytest.fixture
-def client(memory_service: CredentialService) -> FlaskClient:
-    return create_app(memory_service, tokens=TOKEN_CONFIG).test_client()
+def client(service: CredentialService) -> FlaskClient:
+    return create_app(service, tokens=TOKEN_CONFIG).test_client()
 
 
 @pytest.fixture
@@ -99,7 +101,8 @@ def test_the_dashboard_defaults_to_today_and_the_current_year(scenario: FlaskCli
 
 
 def test_a_malformed_date_or_year_is_a_400_page(scenario: FlaskClient) -> None:
-    for path in ("/dashboard?on=2026-13-01", "/dashboard?year=twenty", "/dashboard/members/m-active?known_at=soon"):
+    for path in ("/dashboard?on=2026-13-01", "/dashboard?year=twenty", "/dashboard?year=%C2%B2",
+                 "/dashboard/members/m-active?known_at=soon"):
         view = page(scenario, path, 400)
         assert view.one(data_status="400").attrs["data-code"] == "invalid_input"
 
@@ -146,6 +149,23 @@ def test_the_member_page_answers_as_of_a_date_and_as_known_at_a_time(scenario: F
     # A datetime-local value (no offset) is UTC, as the form says.
     naive = page(scenario, "/dashboard/members/m-renewed?on=2026-03-01&known_at=" + certified_at[:19])
     assert naive.one(data_reason="").text.strip() == expected["reason"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(name=st.sampled_from(["on", "year", "known_at", "q", "next"]), value=st.text(max_size=30),
+       path=st.sampled_from(["/dashboard", "/dashboard/members", "/dashboard/members/m-1", "/dashboard/login"]))
+def test_no_query_text_makes_a_server_error(name: str, value: str, path: str) -> None:
+    service = CredentialService(database_url="memory://")
+    try:
+        client = create_app(service, tokens=TOKEN_CONFIG).test_client()
+        response = client.get(path, query_string={name: value}, headers=READER)
+        assert response.status_code < 500, response.get_data(as_text=True)[:500]
+        signed_in = client.post("/dashboard/login", data={"token": TOKENS["staff"], name: value})
+        assert signed_in.status_code < 500
+        if signed_in.status_code == 303:  # with a session, the login form sends the person on
+            assert client.get("/dashboard/login", query_string={name: value}).status_code < 500
+    finally:
+        service.close()
 
 
 def test_an_unknown_member_is_a_404_page(scenario: FlaskClient) -> None:

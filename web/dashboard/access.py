@@ -123,13 +123,23 @@ def _here() -> str:
 def _landing(role: str, wanted: str | None) -> str:
     """Where to go after login: the page asked for, if it is one of ours; else the
     dashboard, or the member search for a role that may not see the reports."""
-    if wanted:
-        parts = urlsplit(wanted)
-        if not parts.scheme and not parts.netloc and parts.path.startswith("/dashboard") and "\\" not in wanted:
-            return wanted
+    if wanted and _is_our_page(wanted):
+        return wanted
     if Permission.REPORT in ROLE_PERMISSIONS[role]:
         return url_for("dashboard.overview")
     return url_for("dashboard.member_search")
+
+
+def _is_our_page(wanted: str) -> bool:
+    # Printable ASCII only: a control character would break the Location header, and
+    # anything else is not a link the dashboard itself made.
+    if not all(" " < c < "\x7f" for c in wanted) or "\\" in wanted:
+        return False
+    try:
+        parts = urlsplit(wanted)
+    except ValueError:  # e.g. "//[": not a URL at all
+        return False
+    return not parts.scheme and not parts.netloc and parts.path.startswith("/dashboard")
 
 
 def _from_another_site() -> bool:

@@ -45,7 +45,8 @@ def _year_arg(name: str, default: int) -> int:
     text = request.args.get(name, "").strip()
     if not text:
         return default
-    if not text.isdigit() or not EARLIEST.year <= int(text) <= LATEST.year:
+    # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
+    if not (text.isascii() and text.isdigit()) or not EARLIEST.year <= int(text) <= LATEST.year:
         raise _invalid(name, f"{text!r} is not a year between {EARLIEST.year} and {LATEST.year}")
     return int(text)
 
