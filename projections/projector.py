@@ -84,13 +84,14 @@ class Projector:
 
     # --- following the store, page by page ---------------------------------------------
 
-    def catch_up(self, *, stream_from_zero: bool = True) -> int:
-        """Apply pages until none is left; returns how many notifications were applied.
-        From position zero, a rebuild streams the store instead (each member read once)."""
+    def catch_up(self, *, stream_from_zero: bool = True, upto: int | None = None) -> int:
+        """Apply pages until none is left, or (with `upto`) until the position reaches it, so a
+        caller is not kept by writes that go on meanwhile; returns how many notifications were
+        applied. From position zero, a rebuild streams the store instead (each member read once)."""
         applied = 0
         if stream_from_zero and self.models.position() == 0 and self.source.max_notification_id() > 0:
             applied += self.rebuild()
-        while (count := self.step()) != 0:
+        while (upto is None or self.models.position() < upto) and (count := self.step()) != 0:
             applied += max(count, 0)
         return applied
 

@@ -18,8 +18,9 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+from collections.abc import Callable
 from datetime import date
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import psycopg
 
@@ -32,6 +33,8 @@ from projections.source import keeps_read_models
 from projections.store import ReadModels
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 # Notifications a request may apply itself before answering; beyond it, ReadModelsBehind.
 # Page-by-page catch-up runs at several thousand notifications a second here.
@@ -119,16 +122,21 @@ class ReportReader:
         self._projector: Projector | None = None
         self._lock = threading.Lock()
 
-    def current(self) -> Reports:
-        """Reports as of everything recorded so far."""
+    def answer(self, ask: Callable[[Reports], T]) -> T:
+        """`ask` answered as of everything recorded so far. A connection the database dropped
+        (a restart, an idle timeout) is opened afresh and the question asked once more."""
         if not self.has_tables:
-            return ReplayedReports(member_histories(self.service), self.service.policy)
+            return ask(ReplayedReports(member_histories(self.service), self.service.policy))
         with self._lock:
-            try:
-                return TableReports(self._caught_up().models)
-            except (psycopg.Error, sqlite3.OperationalError) as error:
-                self._discard()  # a lost connection is opened afresh by the next request
-                raise ReadModelsUnavailable() from error
+            for attempt in range(2):
+                try:
+                    return ask(TableReports(self._caught_up().models))
+                except (psycopg.OperationalError, psycopg.InterfaceError, sqlite3.OperationalError) as error:
+                    self._discard()
+                    if attempt == 1:
+                        raise ReadModelsUnavailable() from error
+                    log.info("report tables' connection failed (%s); opening it again", type(error).__name__)
+        raise AssertionError("unreachable")
 
     def _caught_up(self) -> Projector:
         if self._projector is None:
@@ -137,7 +145,7 @@ class ReportReader:
         if lag.lag > self.inline_limit:
             raise ReadModelsBehind(lag.position, lag.max_notification_id)
         if lag.lag:
-            self._projector.catch_up(stream_from_zero=False)
+            self._projector.catch_up(stream_from_zero=False, upto=lag.max_notification_id)
         return self._projector
 
     def _discard(self) -> None:

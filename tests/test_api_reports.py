@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
+import psycopg
 import pytest
 from api_support import Api, api_on, refused
 
@@ -155,3 +156,15 @@ def test_once_caught_up_from_the_command_line_the_reports_answer_again(backend, 
     assert main(["projections", "catch-up"]) == 0
     answer = api.ok(api.get("/reports/status-counts", on="2024-06-01"), 200)
     assert answer["by_status"]["active"] == 3
+
+
+def test_a_report_after_the_database_dropped_its_connections_reconnects(backend, make_service) -> None:
+    if not backend.startswith("postgresql"):
+        pytest.skip("only a database server drops connections")
+    api = api_on(make_service())
+    api.certify("m-1", "CPT", "2024-01-10")
+    assert api.ok(api.get("/reports/status-counts", on="2024-06-01"), 200)["members"] == 1
+    with psycopg.connect(backend, autocommit=True) as admin:  # as a restart or an idle timeout would
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                      "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+    assert api.ok(api.get("/reports/status-counts", on="2024-06-01"), 200)["members"] == 1

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from typing import TypeVar
 
 from flask import current_app
 
@@ -19,6 +20,7 @@ from projections.reading import ReportReader, Reports
 from web.errors import StorageUnavailable
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 EXTENSION = "credentials"
 
@@ -43,13 +45,13 @@ class ServiceProvider:
                         raise StorageUnavailable() from error
         return self._service
 
-    def reports(self) -> Reports:
+    def reports(self, ask: Callable[[Reports], T]) -> T:
         service = self.get()
         if self._reader is None:
             with self._lock:
                 if self._reader is None:
                     self._reader = ReportReader(service)
-        return self._reader.current()
+        return self._reader.answer(ask)
 
 
 def service() -> CredentialService:
@@ -57,7 +59,7 @@ def service() -> CredentialService:
     return provider.get()
 
 
-def reports() -> Reports:
-    """The reports, with the read models brought up to date with every write so far."""
+def reports(ask: Callable[[Reports], T]) -> T:
+    """`ask` answered from the reports, the read models brought up to date with every write so far."""
     provider: ServiceProvider = current_app.extensions[EXTENSION]
-    return provider.reports()
+    return provider.reports(ask)

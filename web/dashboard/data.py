@@ -54,9 +54,10 @@ def now() -> datetime:
 def reports(on: date, year: int) -> Reports:
     """The four reports of the dashboard: status counts on `on`; the yearly ones for `year`,
     as of today (as /reports/* answers them)."""
-    answers, as_of = current_reports(), service().today()
-    return Reports(answers.status_counts(on), answers.renewals_due(year, as_of), answers.audits(year, as_of),
-                   answers.cec_categories(year))
+    as_of = service().today()
+    return current_reports(lambda answers: Reports(
+        answers.status_counts(on), answers.renewals_due(year, as_of), answers.audits(year, as_of),
+        answers.cec_categories(year)))
 
 
 def members_matching(text: str, limit: int) -> list[MemberSummary]:

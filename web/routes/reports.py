@@ -28,22 +28,25 @@ def report(rule: str, summary: str, answer: type, query: type, rows: str) -> Ope
 @endpoint(reports, report("/reports/status-counts", "Members by status and level on a date",
                           StatusCountsDocument, OnQuery, "rows"))
 def status_counts(query: dict[str, Any]) -> compute.StatusCounts:
-    return current_reports().status_counts(query["on"] or service().today())
+    on = query["on"] or service().today()
+    return current_reports(lambda answers: answers.status_counts(on))
 
 
 @endpoint(reports, report("/reports/renewals-due", "Cycles ending in a year, by month, and how many renewed",
                           RenewalsDueDocument, YearQuery, "months"))
 def renewals_due(query: dict[str, Any]) -> compute.RenewalsDue:
-    return current_reports().renewals_due(query["year"], service().today())
+    as_of = service().today()
+    return current_reports(lambda answers: answers.renewals_due(query["year"], as_of))
 
 
 @endpoint(reports, report("/reports/audits", "Audits selected in a year, by state", AuditsDocument, YearQuery,
                           "by_state"))
 def audits(query: dict[str, Any]) -> compute.AuditsReport:
-    return current_reports().audits(query["year"], service().today())
+    as_of = service().today()
+    return current_reports(lambda answers: answers.audits(query["year"], as_of))
 
 
 @endpoint(reports, report("/reports/cec-categories", "CECs claimed per category for activities completed in a year",
                           CecCategoriesDocument, YearQuery, "categories"))
 def cec_categories(query: dict[str, Any]) -> compute.CecCategories:
-    return current_reports().cec_categories(query["year"])
+    return current_reports(lambda answers: answers.cec_categories(query["year"]))
