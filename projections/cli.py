@@ -72,7 +72,8 @@ def run_projection_command(args: argparse.Namespace) -> int:
                 report["events"] = projector.rebuild()
             lag = projector.lag()
             report.update(projection=lag.projection, position=lag.position,
-                          max_notification_id=lag.max_notification_id, lag=lag.lag)
+                          max_notification_id=lag.max_notification_id, lag=lag.lag,
+                          current_policy=lag.current_policy)
             print(json.dumps(report, indent=2))
         finally:
             projector.close()

@@ -28,7 +28,7 @@ from domain.events import EVENT_CLASSES, CredentialFact
 from domain.policy import PolicyBook
 from projections.rows import Changes, Rows, add_member_rows, empty_rows
 from projections.source import EventSource, OriginatorId
-from projections.store import DEFAULT_PREFIX, DEFAULT_SCHEMA, PROJECTION, ReadModels
+from projections.store import DEFAULT_PREFIX, DEFAULT_SCHEMA, PROJECTION, ReadModels, policy_fingerprint
 from projections.store_postgres import PostgresReadModels
 from projections.store_sqlite import SQLiteReadModels
 
@@ -56,14 +56,21 @@ def open_read_models(service: CredentialService, *, schema: str = DEFAULT_SCHEMA
     return models
 
 
+class OtherPolicyBook(Exception):
+    """The tables were (re)built under another policy book while this follower ran."""
+
+
 @dataclass(frozen=True)
 class Lag:
     projection: str
     position: int
     max_notification_id: int
+    current_policy: bool = True  # False: computed under another policy book, so all is to redo
 
     @property
     def lag(self) -> int:
+        if not self.current_policy:
+            return self.max_notification_id
         return max(self.max_notification_id - self.position, 0)
 
 
@@ -76,11 +83,16 @@ class Projector:
         self.page_size = page_size
         self.build_parts = build_parts
         self.today = today or service.today
+        self.policy = policy_fingerprint(service.policy)
         # Called after each committed page, rebuild batch and refresh: a supervisor's heartbeat.
         self.on_progress: Callable[[], None] = lambda: None
 
     def lag(self) -> Lag:
-        return Lag(PROJECTION, self.models.position(), self.source.max_notification_id())
+        return Lag(PROJECTION, self.models.position(), self.source.max_notification_id(), not self.stale())
+
+    def stale(self) -> bool:
+        """Whether the rows were computed under another policy book than this service's."""
+        return self.models.policy() not in (None, self.policy)
 
     # --- following the store, page by page ---------------------------------------------
 
@@ -89,7 +101,8 @@ class Projector:
         caller is not kept by writes that go on meanwhile; returns how many notifications were
         applied. From position zero, a rebuild streams the store instead (each member read once)."""
         applied = 0
-        if stream_from_zero and self.models.position() == 0 and self.source.max_notification_id() > 0:
+        from_zero = self.models.position() == 0 and self.source.max_notification_id() > 0
+        if self.stale() or (stream_from_zero and from_zero):
             applied += self.rebuild()
         while (upto is None or self.models.position() < upto) and (count := self.step()) != 0:
             applied += max(count, 0)
@@ -112,7 +125,9 @@ class Projector:
         histories = ((earlier.get(member, []) + events, events[0].originator_version)
                      for member, events in in_page.items())
         changes, rows = self._rows(histories)
-        if not self.models.replace_members(changes, rows, expected=position, position=page[-1].id):
+        if not self.models.replace_members(changes, rows, expected=position, position=page[-1].id,
+                                           policy=self.policy):
+            self._check_policy()
             log.info("position moved past %s while a page was computed; reading on from there", position)
             return -1
         self.on_progress()
@@ -133,10 +148,16 @@ class Projector:
         position = self.models.position()
         found = self.source.earlier_events([credential_id(m) for m in members], before=position + 1)
         changes, rows = self._rows((history, 1) for history in found.values())
-        if not self.models.replace_members(changes, rows, expected=position, position=position):
+        if not self.models.replace_members(changes, rows, expected=position, position=position, policy=self.policy):
+            self._check_policy()
             return False
         self.on_progress()
         return True
+
+    def _check_policy(self) -> None:
+        if self.stale():
+            raise OtherPolicyBook("the read models were rebuilt under another policy book; "
+                                  "stop the follower running the old one")
 
     # --- building from zero ----------------------------------------------------------
 
@@ -144,7 +165,7 @@ class Projector:
         """Build every table afresh into shadow tables, then swap them in; returns the events read.
         With `build_parts` > 1, as many processes build a slice of the members each."""
         upto = self.source.max_notification_id()
-        self.models.prepare_build()
+        self.models.prepare_build(self.policy)
         today = self.today()
         try:
             if self.build_parts == 1:
@@ -158,7 +179,7 @@ class Projector:
         except BaseException:
             self.models.abandon_build()
             raise
-        self.models.swap_in_build(upto, before_swap)
+        self.models.swap_in_build(upto, before_swap, self.on_progress)
         log.info("rebuilt the read models from %d events up to notification %d", events, upto)
         return events
 

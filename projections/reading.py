@@ -44,11 +44,14 @@ INLINE_LIMIT = 20_000
 class ReadModelsBehind(Exception):
     """The read models are too far behind the store to bring up to date within a request."""
 
-    def __init__(self, position: int, max_notification_id: int) -> None:
-        super().__init__(f"the report tables are at notification {position} of {max_notification_id}; "
-                         "run `credentials projections catch-up` (or keep `credentials projections run` going)")
+    def __init__(self, position: int, max_notification_id: int, current_policy: bool = True) -> None:
+        where = (f"at notification {position} of {max_notification_id}" if current_policy
+                 else "computed under another policy book")
+        super().__init__(f"the report tables are {where}; run `credentials projections catch-up` "
+                         "(or keep `credentials projections run` going)")
         self.position = position
         self.max_notification_id = max_notification_id
+        self.current_policy = current_policy
 
 
 class ReadModelsUnavailable(Exception):
@@ -142,8 +145,8 @@ class ReportReader:
         if self._projector is None:
             self._projector = Projector(self.service, open_read_models(self.service, **self.location))
         lag = self._projector.lag()
-        if lag.lag > self.inline_limit:
-            raise ReadModelsBehind(lag.position, lag.max_notification_id)
+        if lag.lag > self.inline_limit or not lag.current_policy:
+            raise ReadModelsBehind(lag.position, lag.max_notification_id, lag.current_policy)
         if lag.lag:
             self._projector.catch_up(stream_from_zero=False, upto=lag.max_notification_id)
         return self._projector

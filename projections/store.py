@@ -15,18 +15,42 @@ Two ways of writing, both atomic:
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
+from domain.policy import PolicyBook
 from projections.rows import Changes, Rows
 
 # The name of the one projection: every table is computed in one pass from the same fold.
 PROJECTION = "member_reports"
 DEFAULT_SCHEMA = "credential_reports"
 DEFAULT_PREFIX = "reports_"
+
+
+def policy_fingerprint(book: PolicyBook) -> str:
+    """Names the rules the rows were computed under: rows depend on the book as much as on
+    the facts, so tables computed under another book must be rebuilt, not followed."""
+    return hashlib.sha256(_canonical(book.versions).encode()).hexdigest()[:16]
+
+
+def _canonical(value: object) -> str:
+    """The same text for the same value in every process (a set's repr follows string hashing,
+    which differs between processes)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = (f"{f.name}={_canonical(getattr(value, f.name))}" for f in dataclasses.fields(value))
+        return f"{type(value).__name__}({', '.join(fields)})"
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(sorted(f"{_canonical(k)}: {_canonical(v)}" for k, v in value.items())) + "}"
+    if isinstance(value, (set, frozenset)):
+        return "{" + ", ".join(sorted(_canonical(v) for v in value)) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_canonical(v) for v in value) + "]"
+    return repr(value)
 
 
 class BuildWriter(ABC):
@@ -58,10 +82,14 @@ class ReadModels(ABC):
     def position(self) -> int: ...
 
     @abstractmethod
-    def replace_members(self, changes: Changes, rows: Rows, expected: int, position: int) -> bool:
+    def policy(self) -> str | None:
+        """The fingerprint of the policy book the rows were computed under; None before any row."""
+
+    @abstractmethod
+    def replace_members(self, changes: Changes, rows: Rows, expected: int, position: int, policy: str) -> bool:
         """Replace the changed members' rows (see `Changes`) by `rows` and move the position from
         `expected` to `position`, in one transaction; False (nothing written) when the position
-        is no longer `expected`."""
+        is no longer `expected` or the rows there were computed under another policy book."""
 
     @abstractmethod
     def members_due(self, today: date) -> list[str]:
@@ -72,8 +100,9 @@ class ReadModels(ABC):
         """Run a query written with `{table}` names and `%(name)s` parameters."""
 
     @abstractmethod
-    def prepare_build(self) -> None:
-        """Start a rebuild: empty shadow tables, beside the live ones."""
+    def prepare_build(self, policy: str) -> None:
+        """Start a rebuild under the policy book `policy`: empty shadow tables, beside the live
+        ones; RuntimeError when another rebuild of these read models is running."""
 
     @abstractmethod
     def build_writer(self) -> BuildWriter: ...
@@ -83,8 +112,10 @@ class ReadModels(ABC):
         """Drop the shadow tables of a rebuild that failed; the live ones never changed."""
 
     @abstractmethod
-    def swap_in_build(self, position: int, before_swap: Callable[[], None] | None = None) -> None:
-        """Index the shadow tables, then make them the live ones at `position`, atomically."""
+    def swap_in_build(self, position: int, before_swap: Callable[[], None] | None = None,
+                      progress: Callable[[], None] = lambda: None) -> None:
+        """Index the shadow tables, then make them the live ones at `position`, atomically;
+        `progress` is called after each step (a supervisor's heartbeat)."""
 
     @abstractmethod
     def close(self) -> None: ...

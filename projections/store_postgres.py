@@ -32,14 +32,16 @@ def qualified(schema: str, table: Table) -> str:
     return f"{quoted(schema)}.{quoted(table.name)}"
 
 
-def create_tables(conn: psycopg.Connection[Any], schema: str, *, with_constraints: bool) -> None:
+def create_tables(conn: psycopg.Connection[Any], schema: str, *, with_constraints: bool,
+                  policy: str | None = None) -> None:
     conn.execute(f"CREATE SCHEMA IF NOT EXISTS {quoted(schema)}")
     for table in (*MEMBER_TABLES, TRACKING):
         conn.execute(table.create(qualified(schema, table), postgres=True))
         if with_constraints or table is TRACKING:
             for statement in table.constraints(qualified(schema, table), ""):
                 conn.execute(statement)
-    conn.execute(f"INSERT INTO {qualified(schema, TRACKING)} VALUES (%s, 0) ON CONFLICT DO NOTHING", (PROJECTION,))
+    conn.execute(f"INSERT INTO {qualified(schema, TRACKING)} VALUES (%s, 0, %s) ON CONFLICT DO NOTHING",
+                 (PROJECTION, policy))
 
 
 def copy_rows(conn: psycopg.Connection[Any], schema: str, rows: Rows) -> None:
@@ -101,6 +103,8 @@ class PostgresReadModels(ReadModels):
                 create_tables(self.conn, self.schema, with_constraints=True)
                 for statement in view_statements(quoted(self.schema)):
                     self.conn.execute(statement)
+            else:  # tables made before rows were tied to a policy book
+                self.conn.execute(f"ALTER TABLE {self.table(TRACKING.name)} ADD COLUMN IF NOT EXISTS policy text")
 
     def position(self) -> int:
         with self.conn.transaction():
@@ -108,13 +112,19 @@ class PostgresReadModels(ReadModels):
                                     (PROJECTION,)).fetchone()
         return int(row[0]) if row else 0
 
-    def replace_members(self, changes: Changes, rows: Rows, expected: int, position: int) -> bool:
+    def policy(self) -> str | None:
+        with self.conn.transaction():
+            row = self.conn.execute(f"SELECT policy FROM {self.table(TRACKING.name)} WHERE projection = %s",
+                                    (PROJECTION,)).fetchone()
+        return row[0] if row else None
+
+    def replace_members(self, changes: Changes, rows: Rows, expected: int, position: int, policy: str) -> bool:
         tracking = self.table(TRACKING.name)
         with self.conn.transaction():
             # The row lock makes a second follower wait here, then see the position moved.
-            row = self.conn.execute(f"SELECT position FROM {tracking} WHERE projection = %s FOR UPDATE",
+            row = self.conn.execute(f"SELECT position, policy FROM {tracking} WHERE projection = %s FOR UPDATE",
                                     (PROJECTION,)).fetchone()
-            if row is None or row[0] != expected:
+            if row is None or row[0] != expected or row[1] not in (None, policy):
                 return False
             members, from_versions = list(changes), list(changes.values())
             for table in MEMBER_TABLES:
@@ -126,7 +136,8 @@ class PostgresReadModels(ReadModels):
                 else:
                     self.conn.execute(f"DELETE FROM {self.table(table.name)} WHERE member_id = ANY(%s)", (members,))
             copy_rows(self.conn, self.schema, rows)
-            self.conn.execute(f"UPDATE {tracking} SET position = %s WHERE projection = %s", (position, PROJECTION))
+            self.conn.execute(f"UPDATE {tracking} SET position = %s, policy = %s WHERE projection = %s",
+                              (position, policy, PROJECTION))
         return True
 
     def members_due(self, today: date) -> list[str]:
@@ -137,14 +148,14 @@ class PostgresReadModels(ReadModels):
         with self.conn.transaction():
             return self.conn.execute(self.query_text(sql), params).fetchall()
 
-    def prepare_build(self) -> None:
+    def prepare_build(self, policy: str) -> None:
         self._build_lock = psycopg.connect(**self.conninfo, autocommit=True)
         if not try_lock_for_session(self._build_lock, self.build_schema):
             self._release_build_lock()
             raise RuntimeError(f"a rebuild of {self.schema} is already running")
         with self.conn.transaction():
             self.conn.execute(f"DROP SCHEMA IF EXISTS {quoted(self.build_schema)} CASCADE")
-            create_tables(self.conn, self.build_schema, with_constraints=False)
+            create_tables(self.conn, self.build_schema, with_constraints=False, policy=policy)
 
     def build_writer(self) -> BuildWriter:
         return PostgresBuildWriter(self.conninfo, self.build_schema)
@@ -156,22 +167,25 @@ class PostgresReadModels(ReadModels):
         finally:
             self._release_build_lock()
 
-    def swap_in_build(self, position: int, before_swap: Callable[[], None] | None = None) -> None:
+    def swap_in_build(self, position: int, before_swap: Callable[[], None] | None = None,
+                      progress: Callable[[], None] = lambda: None) -> None:
         try:
             with self.conn.transaction():
                 for table in MEMBER_TABLES:
                     for statement in table.constraints(qualified(self.build_schema, table), ""):
                         self.conn.execute(statement)
                     self.conn.execute(f"ANALYZE {qualified(self.build_schema, table)}")
+                    progress()
                 self.conn.execute(f"UPDATE {qualified(self.build_schema, TRACKING)} SET position = %s", (position,))
             if before_swap is not None:
                 before_swap()
-            self._swap()
+            self._swap(progress)
         finally:
             self._release_build_lock()
 
-    def _swap(self) -> None:
+    def _swap(self, progress: Callable[[], None]) -> None:
         for attempt in range(SWAP_ATTEMPTS):
+            progress()
             try:
                 with self.conn.transaction():
                     self.conn.execute(SQL("SET LOCAL lock_timeout = {}").format(SWAP_LOCK_TIMEOUT))

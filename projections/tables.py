@@ -88,4 +88,5 @@ HISTORY = Table("history", (
 
 MEMBER_TABLES = (CURRENT_STATUS, STATUS_PERIODS, CYCLES, AUDIT_PERIODS, ACTIVITIES, HISTORY)
 
-TRACKING = Table("tracking", (("projection", TEXT), ("position", BIGINT)), key=("projection",))
+# `policy`: the fingerprint of the policy book the rows were computed under (NULL: no rows yet).
+TRACKING = Table("tracking", (("projection", TEXT), ("position", BIGINT), ("policy", TEXT)), key=("projection",))

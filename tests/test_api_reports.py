@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 
 import psycopg
 import pytest
 from api_support import Api, api_on, refused
 
 from credentials.cli import main
+from domain.policy import FAQ_ERA, PolicyBook
+from domain.policy import amended as amended_policy
 
 
 @pytest.fixture
@@ -143,7 +146,7 @@ def test_reports_answer_503_while_the_tables_are_too_far_behind_for_a_request(ma
     for member in ("m-1", "m-2", "m-3"):
         api.certify(member, "CPT", "2024-01-10")
     error = refused(api.get("/reports/status-counts", on="2024-06-01"), 503, "read_models_behind")
-    assert error["details"] == {"position": 0, "max_notification_id": 6}
+    assert error["details"] == {"position": 0, "max_notification_id": 6, "current_policy": True}
 
 
 def test_once_caught_up_from_the_command_line_the_reports_answer_again(backend, make_service, monkeypatch) -> None:
@@ -168,3 +171,13 @@ def test_a_report_after_the_database_dropped_its_connections_reconnects(backend,
         admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                       "WHERE datname = current_database() AND pid <> pg_backend_pid()")
     assert api.ok(api.get("/reports/status-counts", on="2024-06-01"), 200)["members"] == 1
+
+
+def test_reports_answer_503_when_the_tables_follow_another_policy_book(make_service) -> None:
+    api = api_on(make_service())
+    api.certify("m-1", "CPT", "2024-01-10")
+    api.ok(api.get("/reports/status-counts", on="2024-06-01"), 200)  # the tables follow the default book
+    amended = PolicyBook((FAQ_ERA, amended_policy(FAQ_ERA, "2015", date(2015, 1, 1), grace_months=3)))
+    error = refused(api_on(make_service(policy=amended)).get("/reports/status-counts", on="2024-06-01"),
+                    503, "read_models_behind")
+    assert error["details"]["current_policy"] is False

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import functools
+import os
 import random
+import subprocess
+import sys
 from datetime import date, timedelta
 
 import pytest
 from projections_support import BOOK, facts, generated, insert, interleaved, populate, snapshot, split
 
 from credentials.application import CredentialService
+from domain.policy import FAQ_ERA, PolicyBook, amended
 from domain.timeline import timeline
 from projections import queries, reports
-from projections.projector import Projector
-from projections.store import ReadModels
+from projections.projector import OtherPolicyBook, Projector
+from projections.store import ReadModels, policy_fingerprint
 
 pytest_plugins = ["projections_fixtures"]
 
@@ -49,7 +53,8 @@ def test_recomputing_members_again_changes_nothing_and_a_stale_follower_writes_n
     projector.step()
     before, position = snapshot(models), models.position()
     # A second follower that read the first position, then computed the same page as the first did.
-    assert not models.replace_members({"m00001": 1}, {t: [] for t in before}, expected=first, position=position)
+    assert not models.replace_members({"m00001": 1}, {t: [] for t in before}, expected=first, position=position,
+                                      policy=projector.policy)
     assert snapshot(models) == before
     assert models.position() == position
     # What a crash before the commit makes a follower do: compute the same members again.
@@ -157,3 +162,63 @@ def test_facts_recorded_during_a_rebuild_are_applied_by_the_next_catch_up(
     caught_up = snapshot(models)
     projector.rebuild()
     assert snapshot(models) == caught_up
+
+
+# Three months of grace instead of six from 2015: many members lapse earlier.
+SHORT_GRACE = PolicyBook((FAQ_ERA, amended(FAQ_ERA, "2015-01-01", date(2015, 1, 1), grace_months=3)))
+
+
+def test_tables_computed_under_another_policy_book_are_rebuilt_by_the_next_catch_up(
+        make_service, models: ReadModels, projector: Projector) -> None:
+    populate(projector.service, REPORT_MEMBERS, seed=5)
+    projector.catch_up()
+    under_default = queries.status_counts(models, date(2024, 5, 1))
+    amended_projector = Projector(make_service(policy=SHORT_GRACE), models)
+    assert not amended_projector.lag().current_policy
+    amended_projector.catch_up(stream_from_zero=False)  # pages alone cannot redo every member: it rebuilds
+    histories = facts(REPORT_MEMBERS, 5)
+    replayed = reports.status_counts(histories, date(2024, 5, 1), SHORT_GRACE)
+    assert queries.status_counts(models, date(2024, 5, 1)) == replayed != under_default
+    assert amended_projector.lag().current_policy
+    amended_projector.close()
+
+
+def test_a_follower_of_the_old_policy_book_writes_nothing_once_the_tables_follow_a_new_one(
+        make_service, models: ReadModels, projector: Projector) -> None:
+    populate(projector.service, 50, seed=5)
+    projector.catch_up()
+    amended_projector = Projector(make_service(policy=SHORT_GRACE), models)
+    amended_projector.catch_up()
+    before = snapshot(models)
+    insert(projector.service, interleaved(generated(5, 17, 5, prefix="new"), random.Random(17)))
+    with pytest.raises(OtherPolicyBook):
+        projector.step()
+    assert snapshot(models) == before
+    amended_projector.close()
+
+
+def test_a_second_rebuild_is_refused_while_one_runs(service: CredentialService, models: ReadModels,
+                                                    location: dict[str, str]) -> None:
+    from projections.projector import open_read_models
+
+    models.prepare_build("policy")
+    second = open_read_models(service, **location)
+    try:
+        with pytest.raises(RuntimeError, match="already running"):
+            second.prepare_build("policy")
+    finally:
+        models.abandon_build()
+        second.close()
+    second = open_read_models(service, **location)
+    second.prepare_build("policy")  # free again once the first ended
+    second.abandon_build()
+    second.close()
+
+
+def test_a_policy_book_has_one_fingerprint_in_every_process_and_another_book_another() -> None:
+    code = "from domain.policy import DEFAULT_POLICY; from projections.store import policy_fingerprint; " \
+           "print(policy_fingerprint(DEFAULT_POLICY))"
+    printed = {subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONHASHSEED": seed},
+                              capture_output=True, text=True, check=True).stdout.strip() for seed in ("1", "2", "3")}
+    assert printed == {policy_fingerprint(BOOK)}
+    assert policy_fingerprint(SHORT_GRACE) != policy_fingerprint(BOOK)

@@ -67,7 +67,7 @@ def test_status_shows_the_position_the_store_and_the_lag(
     insert(service, more)
     status = finished(projections_cli(backend, location, "status"))
     assert status == {"projection": "member_reports", "position": position,
-                      "max_notification_id": position + len(more), "lag": len(more)}
+                      "max_notification_id": position + len(more), "lag": len(more), "current_policy": True}
     caught_up = finished(projections_cli(backend, location, "catch-up"))
     assert (caught_up["applied"], caught_up["lag"]) == (len(more), 0)
 

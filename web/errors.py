@@ -124,7 +124,8 @@ def handle_error(error: Exception) -> Response:
     if isinstance(error, ReadModelsBehind):
         log.warning("report tables behind the store (request %s): %s", request_id(), error)
         return error_response(503, "read_models_behind", "the report tables are still catching up; retry later",
-                              {"position": error.position, "max_notification_id": error.max_notification_id},
+                              {"position": error.position, "max_notification_id": error.max_notification_id,
+                               "current_policy": error.current_policy},
                               headers={"Retry-After": "30"})
     if isinstance(error, (StorageUnavailable, ReadModelsUnavailable, OperationalError, InterfaceError)):
         log.warning("storage unavailable (request %s): %s", request_id(), type(error).__name__)
