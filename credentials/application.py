@@ -149,13 +149,18 @@ class CredentialService(Application):
 
     def member_ids(self) -> Iterator[str]:
         """Every member with a credential, in the order they were first recorded."""
+        return (opened.member_id for opened in self.openings())
+
+    def openings(self) -> Iterator[CredentialOpened]:
+        """Every credential's opening fact (member id and name), in the order first recorded;
+        read from the notifications of that one topic, so no history is loaded."""
         start, page = 1, 500
         while True:
             notifications = self.recorder.select_notifications(start, page, topics=[CredentialOpened.TOPIC])
             for notification in notifications:
                 opened = self.mapper.to_domain_event(notification)
                 assert isinstance(opened, CredentialOpened)
-                yield opened.member_id
+                yield opened
             if len(notifications) < page:
                 return
             start = notifications[-1].id + 1

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from domain.status import AuditState, Status
+from domain.status import AuditState
 from projections.reports import (
     AuditsReport,
     AuditStateCount,
@@ -19,8 +19,8 @@ from projections.reports import (
     CecCategories,
     RenewalMonth,
     RenewalsDue,
-    StatusCount,
     StatusCounts,
+    status_counts_of,
 )
 from projections.store import ReadModels
 
@@ -58,13 +58,8 @@ GROUP BY category"""
 
 
 def status_counts(models: ReadModels, on: date) -> StatusCounts:
-    counts = {(status, level): members for status, level, members in models.fetch(STATUS_COUNTS_SQL,
-                                                                                   {"on_date": on})}
-    by_status = {s.value: 0 for s in Status}
-    for (status, _level), members in counts.items():
-        by_status[status] += members
-    rows = [StatusCount(s, lv, n) for (s, lv), n in sorted(counts.items(), key=lambda i: (i[0][0], i[0][1] or ""))]
-    return StatusCounts(on, sum(counts.values()), by_status, rows)
+    rows = models.fetch(STATUS_COUNTS_SQL, {"on_date": on})
+    return status_counts_of(on, {(status, level): members for status, level, members in rows})
 
 
 def renewals_due(models: ReadModels, year: int, as_of: date) -> RenewalsDue:

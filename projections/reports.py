@@ -9,7 +9,7 @@ a status document. The read-model tables of a later issue must give the same ans
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -47,6 +47,11 @@ def status_counts(histories: Iterable[History], on: date, book: PolicyBook) -> S
     for history in histories:
         answer = status_of(history, on, None, book)
         counts[answer.status.value, answer.level] += 1
+    return status_counts_of(on, counts)
+
+
+def status_counts_of(on: date, counts: Mapping[tuple[str, str | None], int]) -> StatusCounts:
+    """The report from the number of members of each (status, level)."""
     by_status = {s.value: 0 for s in Status}
     for (status, _level), members in counts.items():
         by_status[status] += members

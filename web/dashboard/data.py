@@ -7,6 +7,7 @@ service, as the member endpoints do, so their as-of and known-at answers stay ex
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -65,21 +66,10 @@ def members_matching(text: str, limit: int) -> list[MemberSummary]:
 
     Reads only the CredentialOpened notifications, which carry both, so a search never
     loads a member's whole history."""
-    app = service()
     wanted = text.casefold()
-    found: list[MemberSummary] = []
-    start, page = 1, 500
-    while len(found) < limit:
-        notifications = app.recorder.select_notifications(start, page, topics=[CredentialOpened.TOPIC])
-        for notification in notifications:
-            opened = app.mapper.to_domain_event(notification)
-            assert isinstance(opened, CredentialOpened)
-            if wanted in opened.member_id.casefold() or wanted in (opened.name or "").casefold():
-                found.append(MemberSummary(opened.member_id, opened.name))
-        if len(notifications) < page:
-            break
-        start = notifications[-1].id + 1
-    return found[:limit]
+    matching = (MemberSummary(opened.member_id, opened.name) for opened in service().openings()
+                if wanted in opened.member_id.casefold() or wanted in (opened.name or "").casefold())
+    return list(itertools.islice(matching, limit))
 
 
 def member(member_id: str, on: date, known_at: datetime | None, horizon: date) -> MemberRecord:
