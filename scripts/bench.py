@@ -1,0 +1,34 @@
+"""Benchmarks of the credential service (benchmarks, never tests). One entry, three sections:
+
+    python scripts/bench.py [options]                    commands and status as-of, in-process
+    python scripts/bench.py http [options]               the API over HTTP, the real server
+    python scripts/bench.py projections [--events N]     the read models: catch-up and rebuild
+
+Each runs on CREDENTIALS_DATABASE_URL (PostgreSQL expected for `http` and `projections`), in
+a fresh schema or file removed at the end, beside a raw baseline measured in the same run;
+its last output line is JSON. `python scripts/bench.py SECTION --help` tells the options.
+The sections live in scripts/benchmarks/.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    section = args.pop(0) if args and not args[0].startswith("-") else "commands"
+    if section == "commands":
+        from benchmarks.commands import main as run
+    elif section == "http":
+        from benchmarks.http_api import main as run
+    elif section == "projections":
+        from benchmarks.projections import main as run
+    else:
+        raise SystemExit(f"bench.py: unknown section {section!r}: expected commands, http or projections\n{__doc__}")
+    return run(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,9 @@
+"""The sections of `scripts/bench.py`, and what they share (benchmarks, never tests).
+
+- target.py: a fresh schema or file to run in, and raw connections to it;
+- histories.py: realistic member histories, made by the real commands, cloned and bulk-loaded;
+- workers.py: timed loops in threads or processes, and the raw INSERT+COMMIT baseline;
+- commands.py: `claim_activity` in-process beside raw inserts, and `status` as-of latency;
+- http_api.py: the real server (`credentials serve`) over HTTP beside raw inserts;
+- projections.py: the read models' catch-up, rebuild and follow rates beside a raw scan.
+"""

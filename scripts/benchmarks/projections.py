@@ -1,0 +1,167 @@
+"""`python scripts/bench.py projections`: the read models' catch-up, rebuild and follow throughput.
+
+    python scripts/bench.py projections                      # 1,000,000 events (the targets'), PostgreSQL
+    python scripts/bench.py projections --events 200000      # quicker
+    CREDENTIALS_DATABASE_URL=sqlite:///bench.db python scripts/bench.py projections --events 200000
+
+The store is CREDENTIALS_DATABASE_URL, else postgresql://root@127.0.0.1:5432/bench_projections
+(the database is created if missing); everything lives in a fresh schema (or file), removed
+at the end unless --keep. Histories are made by the real commands (histories.py's
+templates: certification, claims through each cycle, renewals, some audits; most members
+with tens of events, some with about 300), then cloned under new member ids and bulk-loaded.
+
+In one run it measures, on the same events table:
+  (a) the raw scan rate: every row read by psycopg (a server-side binary cursor), nothing done;
+  (b) catch-up from zero, as `credentials projections catch-up` does it: the store streamed in
+      member order by --parts processes, every member folded once, rows copied into shadow
+      tables, indexed, swapped in;
+  (c) a rebuild of the same store over live tables (the time the target is set for);
+  (d) following: --burst new claims for random members appended, then applied page by page
+      (each touched member is recomputed from its whole history, so this rate counts new
+      events, not the events read).
+The last output line is JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from eventsourcing.persistence import StoredEvent
+
+from benchmarks.histories import Histories, load
+from benchmarks.target import Target
+from credentials.application import CredentialService
+from domain.credential import credential_id
+from domain.events import ActivityClaimed
+from projections.projector import Projector, open_read_models
+
+DEFAULT_URL = "postgresql://root@127.0.0.1:5432/bench_projections"
+LONG_SHARE = 0.2  # of the events, in members with about 300 events each
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="bench.py projections", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=1_000_000, help="events in the store (default 1,000,000)")
+    parser.add_argument("--burst", type=int, default=10_000, help="new events applied by following (default 10,000)")
+    parser.add_argument("--parts", type=int, default=os.cpu_count() or 1, help="rebuild processes (default: cores)")
+    parser.add_argument("--page-size", type=int, default=10_000, help="notifications per page when following")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--keep", action="store_true", help="keep the benchmark schema or file")
+    return parser.parse_args(argv)
+
+
+def generate(target: Target, service: CredentialService, events: int, seed: int) -> dict[str, int]:
+    """Load about `events` events; returns each member's last version."""
+    histories = Histories(seed)
+    histories.make("short", 24)
+    histories.make("long", 4)
+    sizes = {kind: sum(map(len, t)) / len(t) for kind, t in histories.templates.items()}
+    counts = {"long": round(events * LONG_SHARE / sizes["long"])}
+    counts["short"] = round((events - counts["long"] * sizes["long"]) / sizes["short"])
+    versions: dict[str, int] = {}
+    for kind, count in counts.items():
+        members = [f"{kind}-{index:07d}" for index in range(count)]
+        load(target, service, histories, kind, members)
+        templates = histories.templates[kind]
+        versions.update((m, len(templates[i % len(templates)])) for i, m in enumerate(members))
+    return versions
+
+
+def raw_scan(target: Target, service: CredentialService) -> tuple[int, float]:
+    query = f"SELECT originator_id, originator_version, topic, state FROM {target.events_table(service)}"
+    began = time.perf_counter()
+    rows = 0
+    with target.connect() as conn:
+        cursor = conn.cursor(name="raw", binary=True) if target.backend == "postgres" else conn.cursor()
+        if target.backend == "postgres":
+            cursor.itersize = 20_000
+        cursor.execute(query)
+        for _row in cursor:
+            rows += 1
+    return rows, time.perf_counter() - began
+
+
+def burst(service: CredentialService, versions: dict[str, int], count: int, seed: int) -> None:
+    """`count` new claims, each the next fact of a random member, recorded 100 per transaction."""
+    rng = random.Random(seed)
+    sample = next(e for e in service.recorder.select_notifications(1, 1000) if e.topic == ActivityClaimed.TOPIC)
+    members = list(versions)
+    batch: list[StoredEvent] = []
+    for _ in range(count):
+        member = rng.choice(members)
+        versions[member] += 1
+        batch.append(StoredEvent(credential_id(member), versions[member], sample.topic, sample.state))
+        if len(batch) == 100:
+            service.recorder.insert_events(batch)
+            batch = []
+    service.recorder.insert_events(batch)
+
+
+def timed(action: Any) -> tuple[Any, float]:
+    began = time.perf_counter()
+    result = action()
+    return result, time.perf_counter() - began
+
+
+def measure(args: argparse.Namespace, target: Target, service: CredentialService) -> dict[str, Any]:
+    versions, generating = timed(lambda: generate(target, service, args.events, args.seed))
+    events = service.recorder.max_notification_id()
+    print(f"loaded {events} events of {len(versions)} members in {generating:.1f} s", flush=True)
+    scanned, scanning = raw_scan(target, service)
+    print(f"raw scan: {scanned} rows in {scanning:.2f} s", flush=True)
+
+    location = {"schema": f"{getattr(target, 'schema', 'bench')}_reports", "prefix": "bench_reports_"}
+    models = open_read_models(service, **location)
+    projector = Projector(service, models, page_size=args.page_size, build_parts=args.parts)
+    try:
+        caught_up, catching_up = timed(projector.catch_up)
+        print(f"catch-up from zero: {caught_up} events in {catching_up:.2f} s", flush=True)
+        rebuilt, rebuilding = timed(projector.rebuild)
+        print(f"rebuild: {rebuilt} events in {rebuilding:.2f} s", flush=True)
+        burst(service, versions, args.burst, args.seed)
+        followed, following = timed(lambda: projector.catch_up(stream_from_zero=False))
+        print(f"following: {followed} new events in {following:.2f} s", flush=True)
+        lag = projector.lag()
+    finally:
+        projector.close()
+        models.close()
+    return {
+        "backend": target.backend,
+        "events": events,
+        "members": len(versions),
+        "parts": args.parts,
+        "cores": os.cpu_count(),
+        "generate_s": round(generating, 1),
+        "raw_scan_rows_per_s": round(scanned / scanning),
+        "catch_up_events_per_s": round(caught_up / catching_up),
+        "catch_up_vs_raw_scan": round(caught_up / catching_up / (scanned / scanning), 3),
+        "rebuild_s": round(rebuilding, 2),
+        "rebuild_events_per_s": round(rebuilt / rebuilding),
+        "follow_new_events": followed,
+        "follow_new_events_per_s": round(followed / following),
+        "lag_after": lag.lag,
+        "targets": {"catch_up_events_per_s": 20_000, "rebuild_1m_s": 60},
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    url = os.environ.get("CREDENTIALS_DATABASE_URL") or DEFAULT_URL
+    target = Target(url, args.keep)
+    service = CredentialService(database_url=target.url)
+    try:
+        result = measure(args, target, service)
+    finally:
+        service.close()
+        if target.backend == "postgres" and not args.keep:
+            target.drop_schema(f"{target.schema}_reports")
+        target.cleanup()
+    print(json.dumps(result))
+    return 0

@@ -1,0 +1,128 @@
+"""The store under test: a fresh PostgreSQL schema (the database is created if missing) or a
+fresh SQLite file beside the configured one, and raw connections to it outside the library."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
+
+import psycopg
+
+from credentials.application import CredentialService
+from credentials.storage import storage_from_url
+
+
+def database_url(url: str | None = None) -> str:
+    """--url, else CREDENTIALS_DATABASE_URL, else the project's default (SQLite)."""
+    return url or os.environ.get("CREDENTIALS_DATABASE_URL") or storage_from_url().url
+
+
+@dataclass(frozen=True)
+class RawSpec:
+    """Where the raw baseline inserts: a conninfo or an SQLite file, and its INSERT."""
+
+    backend: str
+    dsn: str
+    insert: str
+
+
+class Target:
+    """A fresh place to benchmark in, and a way to open raw connections to it."""
+
+    def __init__(self, url: str, keep: bool) -> None:
+        self.keep = keep
+        self.backend = "postgres" if storage_from_url(url).is_postgres else "sqlite"
+        stamp = f"{datetime.now(UTC):%Y%m%d%H%M%S}_{os.getpid()}"
+        if self.backend == "postgres":
+            self.schema = f"bench_{stamp}"
+            parts = urlsplit(url)
+            query = [(k, v) for k, v in parse_qsl(parts.query) if k != "schema"] + [("schema", self.schema)]
+            self.url = urlunsplit(parts._replace(query=urlencode(query)))
+            self.conninfo = urlunsplit(parts._replace(query=""))
+            self.database = unquote(parts.path.lstrip("/"))
+            self._create_database(parts)
+            with psycopg.connect(self.conninfo, autocommit=True) as conn:
+                conn.execute(f'CREATE SCHEMA "{self.schema}"')
+        else:
+            self.database = ""
+            path = Path(storage_from_url(url).settings["SQLITE_DBNAME"])
+            self.path = path.with_name(f"{path.stem}.bench_{stamp}.db")
+            self.url = f"sqlite:///{self.path}"
+
+    def _create_database(self, parts: Any) -> None:
+        dbname = unquote(parts.path.lstrip("/"))
+        admin = urlunsplit(parts._replace(path="/postgres", query=""))
+        with psycopg.connect(admin, autocommit=True) as conn:
+            if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (dbname,)).fetchone() is None:
+                conn.execute(f'CREATE DATABASE "{dbname}"')
+
+    @contextmanager
+    def connect(self) -> Iterator[Any]:
+        """A raw DB-API connection outside the library (its own transactions)."""
+        if self.backend == "postgres":
+            with psycopg.connect(self.conninfo) as pg:
+                yield pg
+        else:
+            lite = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+            try:
+                yield lite
+            finally:
+                lite.close()
+
+    def schema_exists(self, name: str) -> bool:
+        with self.connect() as conn:
+            return conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (name,)).fetchone() is not None
+
+    def drop_schema(self, name: str) -> None:
+        with psycopg.connect(self.conninfo, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+
+    def events_table(self, service: CredentialService) -> str:
+        table = f'"{service.recorder.events_table_name}"'  # type: ignore[attr-defined]
+        return f'"{self.schema}".{table}' if self.backend == "postgres" else table
+
+    def counts(self, service: CredentialService) -> tuple[int, int]:
+        """(events, members) actually stored."""
+        table = self.events_table(service)
+        with self.connect() as conn:
+            row = conn.execute(
+                f"SELECT COUNT(*), SUM(CASE WHEN originator_version = 1 THEN 1 ELSE 0 END) FROM {table}"
+            ).fetchone()
+        return int(row[0]), int(row[1] or 0)
+
+    def raw_table(self) -> RawSpec:
+        """A scratch table shaped like the events table, for the raw baseline."""
+        if self.backend == "postgres":
+            table = f'"{self.schema}".bench_raw'
+            create = [f"CREATE TABLE {table} (originator_id uuid NOT NULL, originator_version bigint NOT NULL, "
+                      "topic text, state bytea, notification_id bigserial, "
+                      "PRIMARY KEY (originator_id, originator_version))",
+                      f"CREATE UNIQUE INDEX ON {table} (notification_id)"]
+            insert = f"INSERT INTO {table} (originator_id, originator_version, topic, state) VALUES (%s, %s, %s, %s)"
+        else:
+            table = "bench_raw"
+            create = [f"CREATE TABLE {table} (originator_id TEXT, originator_version INTEGER, topic TEXT, "
+                      "state BLOB, PRIMARY KEY (originator_id, originator_version))"]
+            insert = f"INSERT INTO {table} VALUES (?, ?, ?, ?)"
+        with self.connect() as conn:
+            for statement in create:
+                conn.execute(statement)
+            conn.commit()
+        return RawSpec(self.backend, self.conninfo if self.backend == "postgres" else str(self.path), insert)
+
+    def cleanup(self) -> None:
+        if self.keep:
+            print(f"kept: {self.url}")
+            return
+        if self.backend == "postgres":
+            self.drop_schema(self.schema)
+        else:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
