@@ -18,6 +18,7 @@ from marshmallow import Schema
 
 from web.auth import Permission, authorize
 from web.errors import ApiError
+from web.schemas import shared
 from web.schemas.parameters import IDEMPOTENCY_KEY, IdempotencyHeader, NoQuery
 
 TOKENS = "credentials_tokens"
@@ -72,7 +73,7 @@ def _query() -> dict[str, str]:
 
 def _idempotency_key() -> str | None:
     value = request.headers.get(IDEMPOTENCY_KEY)
-    loaded: dict[str, str | None] = IdempotencyHeader().load({} if value is None else {IDEMPOTENCY_KEY: value})
+    loaded: dict[str, str | None] = shared(IdempotencyHeader).load({} if value is None else {IDEMPOTENCY_KEY: value})
     return loaded["key"]
 
 
@@ -82,7 +83,7 @@ def _wants_csv() -> bool:
 
 def _csv_response(op: Operation, dumped: dict[str, Any]) -> Response:
     assert op.csv_rows is not None
-    rows_field = op.answer().fields[op.csv_rows]
+    rows_field = shared(op.answer).fields[op.csv_rows]
     columns = [f.data_key or name for name, f in rows_field.inner.schema.fields.items()]  # type: ignore[attr-defined]
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n")
@@ -93,7 +94,7 @@ def _csv_response(op: Operation, dumped: dict[str, Any]) -> Response:
 
 def _respond(op: Operation, result: Any) -> Response:
     answer = result if isinstance(result, Answer) else Answer(result)
-    dumped = op.answer().dump(answer.body)
+    dumped = shared(op.answer).dump(answer.body)
     response = _csv_response(op, dumped) if op.csv_rows is not None and _wants_csv() else jsonify(dumped)
     response.status_code = answer.status or op.status
     response.headers.update(answer.headers)
@@ -110,13 +111,13 @@ def endpoint(blueprint: Blueprint, op: Operation) -> Callable[[Callable[..., Any
             if op.permission is not None:
                 authorize(current_app.extensions[TOKENS], op.permission)
             inputs: dict[str, Any] = {}
-            query = op.query().load(_query())  # always loaded: an unexpected parameter is a 400
+            query = shared(op.query).load(_query())  # always loaded: an unexpected parameter is a 400
             if op.query is not NoQuery:
                 inputs["query"] = query
             if op.path is not None:
-                inputs["path"] = op.path().load(path_values)
+                inputs["path"] = shared(op.path).load(path_values)
             if op.body is not None:
-                inputs["body"] = op.body().load(_json_body())
+                inputs["body"] = shared(op.body).load(_json_body())
             if op.idempotent:
                 inputs["idempotency_key"] = _idempotency_key()
             return _respond(op, handler(**inputs))

@@ -29,6 +29,7 @@ from domain.errors import (
     RuleViolation,
 )
 from projections.reading import ReadModelsBehind, ReadModelsUnavailable
+from web.schemas import shared
 from web.schemas.errors import ErrorDocument
 
 log = logging.getLogger(__name__)
@@ -99,7 +100,7 @@ def error_response(status: int, code: str, message: str, details: Any = None,
                    headers: Mapping[str, str] | None = None) -> Response:
     if not isinstance(details, Mapping):
         details = {} if details is None else {"_schema": details}
-    body = ErrorDocument().dump({"error": {"code": code, "message": message, "details": plain(details)}})
+    body = shared(ErrorDocument).dump({"error": {"code": code, "message": message, "details": plain(details)}})
     response = jsonify(body)
     response.status_code = status
     response.headers.update(headers or {})
