@@ -124,5 +124,6 @@ class Target:
         if self.backend == "postgres":
             self.drop_schema(self.schema)
         else:
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+            # The file, its journal (-wal, -shm) and the rebuild's lock file beside it.
+            for path in self.path.parent.glob(f"{self.path.name}*"):
+                path.unlink(missing_ok=True)
