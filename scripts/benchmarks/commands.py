@@ -36,7 +36,17 @@ from eventsourcing.persistence import StoredEvent
 
 from benchmarks.histories import FIRST_DAY, TODAY, Histories, load
 from benchmarks.target import Target, database_url
-from benchmarks.workers import Phase, RawJob, Workers, alternate, ms, percentile, timed_loop
+from benchmarks.workers import (
+    Phase,
+    RawJob,
+    Workers,
+    alternate,
+    machine_figures,
+    machine_row,
+    ms,
+    percentile,
+    timed_loop,
+)
 from credentials.application import CredentialService
 from domain.rules import ActivityClaim
 
@@ -189,10 +199,7 @@ def measure(args: argparse.Namespace, target: Target, service: CredentialService
         "members_small": small_members,
         "events": large_events,
         "members": large_members,
-        # Other processes on the machine (load beyond this run) make every figure noisier.
-        "load_avg_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],
-        "cores": os.cpu_count(),
-        "total_s": round(time.perf_counter() - began, 1),
+        **machine_figures(load_before, began),
     }
 
 
@@ -211,7 +218,7 @@ def table(r: dict[str, Any]) -> list[str]:
         (f"status as-of, {r['members']} members", f"p50 {r['asof_large_p50_ms']} ms",
          f"p99 {r['asof_large_p99_ms']} ms; uncached p50 {r['asof_large_uncached_p50_ms']} ms"),
         ("store", f"{r['events']} events", f"{r['members']} members (small store: {r['events_small']} events)"),
-        ("machine", f"{r['cores']} cores", f"load average {r['load_avg_1m'][0]} before, {r['load_avg_1m'][1]} after"),
+        machine_row(r),
     ]
     return [f"{name:<34} {value!s:>16}   {note}" for name, value, note in rows]
 

@@ -37,7 +37,17 @@ from typing import Any
 from benchmarks.histories import TODAY, Histories, load
 from benchmarks.server import Client, Server, cpu_per_operation, cpu_snapshot
 from benchmarks.target import Target, database_url
-from benchmarks.workers import Metered, Phase, RawJob, Workers, alternate, in_threads, timed_loop
+from benchmarks.workers import (
+    Metered,
+    Phase,
+    RawJob,
+    Workers,
+    alternate,
+    in_threads,
+    machine_figures,
+    machine_row,
+    timed_loop,
+)
 from credentials.application import CredentialService
 from credentials.server import default_workers
 from projections.store import DEFAULT_SCHEMA as REPORTS_SCHEMA
@@ -184,9 +194,7 @@ def measure(args: argparse.Namespace, target: Target, service: CredentialService
         "members": args.members,
         "events": events_after,
         "targets": TARGETS,
-        "load_avg_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],
-        "cores": os.cpu_count(),
-        "total_s": round(time.perf_counter() - began, 1),
+        **machine_figures(load_before, began),
     }
 
 
@@ -211,7 +219,7 @@ def table(r: dict[str, Any]) -> list[str]:
         ("CPU ms per GET /health", "", cpu(r["cpu_ms_per_health"])),
         ("CPU ms per raw txn", "", cpu(r["cpu_ms_per_raw_txn"])),
         ("store", f"{r['events']} events", f"{r['members']} members; events match 201s: {r['command_events_match']}"),
-        ("machine", f"{r['cores']} cores", f"load average {r['load_avg_1m'][0]} before, {r['load_avg_1m'][1]} after"),
+        machine_row(r),
     ]
     return [f"{name:<30} {value!s:>14}   {note}" for name, value, note in rows]
 

@@ -4,6 +4,7 @@ figures they give, and the raw baseline: single-row INSERT+COMMIT transactions."
 from __future__ import annotations
 
 import multiprocessing
+import os
 import sqlite3
 import threading
 import time
@@ -17,6 +18,21 @@ import psycopg
 from eventsourcing.persistence import StoredEvent
 
 from benchmarks.target import RawSpec
+
+
+def machine_figures(load_before: float, began: float) -> dict[str, Any]:
+    """The machine the run had: its cores, the load average before and after (other processes
+    on the machine make every figure noisier), and the run's length in seconds."""
+    return {
+        "load_avg_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+        "cores": os.cpu_count(),
+        "total_s": round(time.perf_counter() - began, 1),
+    }
+
+
+def machine_row(figures: dict[str, Any]) -> tuple[str, str, str]:
+    load = figures["load_avg_1m"]
+    return "machine", f"{figures['cores']} cores", f"load average {load[0]} before, {load[1]} after"
 
 
 def percentile(samples: Sequence[float], fraction: float) -> float:
