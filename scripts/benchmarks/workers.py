@@ -3,6 +3,7 @@ figures they give, and the raw baseline: single-row INSERT+COMMIT transactions."
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import sqlite3
@@ -170,11 +171,15 @@ class Workers:
         self.kind = kind
         if kind == "process":
             context = multiprocessing.get_context("spawn")  # no forking a process with pool threads
-            self.pipes = []
+            self.pipes, self.processes = [], []
             for index in range(count):
                 parent, child = context.Pipe()
-                context.Process(target=serve_job, args=(child, build, (*args, index)), daemon=True).start()
+                process = context.Process(target=serve_job, args=(child, build, (*args, index)), daemon=True)
+                process.start()
+                # Only the worker holds its end now, so a worker that dies is an EOFError here, not a hang.
+                child.close()
                 self.pipes.append(parent)
+                self.processes.append(process)
             for pipe in self.pipes:
                 pipe.recv()
         else:
@@ -197,7 +202,10 @@ class Workers:
     def close(self) -> None:
         if self.kind == "process":
             for pipe in self.pipes:
-                pipe.send(None)
+                with contextlib.suppress(OSError):  # that worker is gone already
+                    pipe.send(None)
+            for process in self.processes:
+                process.join(timeout=30)
         else:
             for job in self.jobs:
                 job.close()
