@@ -47,7 +47,7 @@ class Target:
             self.url = urlunsplit(parts._replace(query=urlencode(query)))
             self.conninfo = urlunsplit(parts._replace(query=""))
             self.database = unquote(parts.path.lstrip("/"))
-            self._create_database(parts)
+            self._create_database(parts, self.database)
             with psycopg.connect(self.conninfo, autocommit=True) as conn:
                 conn.execute(f'CREATE SCHEMA "{self.schema}"')
         else:
@@ -56,8 +56,7 @@ class Target:
             self.path = path.with_name(f"{path.stem}.bench_{stamp}.db")
             self.url = f"sqlite:///{self.path}"
 
-    def _create_database(self, parts: Any) -> None:
-        dbname = unquote(parts.path.lstrip("/"))
+    def _create_database(self, parts: Any, dbname: str) -> None:
         admin = urlunsplit(parts._replace(path="/postgres", query=""))
         with psycopg.connect(admin, autocommit=True) as conn:
             if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (dbname,)).fetchone() is None:
