@@ -36,6 +36,7 @@ from eventsourcing.persistence import StoredEvent
 
 from benchmarks.histories import Histories, load
 from benchmarks.target import Target
+from benchmarks.workers import machine_figures
 from credentials.application import CredentialService
 from domain.credential import credential_id
 from domain.events import ActivityClaimed
@@ -111,6 +112,7 @@ def timed(action: Any) -> tuple[Any, float]:
 
 
 def measure(args: argparse.Namespace, target: Target, service: CredentialService) -> dict[str, Any]:
+    began, load_before = time.perf_counter(), os.getloadavg()[0]
     versions, generating = timed(lambda: generate(target, service, args.events, args.seed))
     events = service.recorder.max_notification_id()
     print(f"loaded {events} events of {len(versions)} members in {generating:.1f} s", flush=True)
@@ -137,7 +139,6 @@ def measure(args: argparse.Namespace, target: Target, service: CredentialService
         "events": events,
         "members": len(versions),
         "parts": args.parts,
-        "cores": os.cpu_count(),
         "generate_s": round(generating, 1),
         "raw_scan_rows_per_s": round(scanned / scanning),
         "catch_up_events_per_s": round(caught_up / catching_up),
@@ -148,6 +149,7 @@ def measure(args: argparse.Namespace, target: Target, service: CredentialService
         "follow_new_events_per_s": round(followed / following),
         "lag_after": lag.lag,
         "targets": {"catch_up_events_per_s": 20_000, "rebuild_1m_s": 60},
+        **machine_figures(load_before, began),
     }
 
 
