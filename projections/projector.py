@@ -22,7 +22,7 @@ from typing import Any
 
 from eventsourcing.persistence import StoredEvent
 
-from credentials.application import CredentialService
+from application.service import CredentialService
 from domain.credential import credential_id
 from domain.events import EVENT_CLASSES, CredentialFact
 from domain.policy import PolicyBook

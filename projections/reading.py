@@ -24,7 +24,7 @@ from typing import Protocol, TypeVar
 
 import psycopg
 
-from credentials.application import CredentialService
+from application.service import CredentialService
 from domain.events import CredentialFact
 from domain.policy import PolicyBook
 from projections import queries, reports

@@ -25,7 +25,7 @@ from typing import Any, Protocol
 import psycopg
 from psycopg.sql import SQL, Identifier
 
-from credentials.application import CredentialService
+from application.service import CredentialService
 from domain.policy import PolicyBook
 from projections.projector import Lag, Projector, open_read_models
 

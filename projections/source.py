@@ -22,7 +22,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from psycopg.sql import SQL, Identifier
 
-from credentials.application import CredentialService
+from application.service import CredentialService
 
 UUID_SPACE = 1 << 128
 EVENT_COLUMNS = "originator_id, originator_version, topic, state"

@@ -9,35 +9,19 @@ must never pass by silently skipping a backend.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
 import pytest
+from service_support import ServiceFactory, StepClock
 
-from credentials.application import CredentialService
+from application.service import CredentialService
 from domain.policy import DEFAULT_POLICY, PolicyBook
 from projections.store import DEFAULT_SCHEMA
 
 POSTGRES_URL = os.environ.get("CREDENTIALS_TEST_POSTGRES_URL", "postgresql://root@127.0.0.1:5432/test")
-
-
-class StepClock:
-    """A clock that staff control: `now` moves only when a test says so, and each
-    reading advances one second, so recorded times are distinct and predictable."""
-
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        self.now += timedelta(seconds=1)
-        return self.now
-
-    def set(self, day: date | str) -> None:
-        if isinstance(day, str):
-            day = date.fromisoformat(day)
-        self.now = datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
 
 
 def _postgres_available() -> str | None:
@@ -83,9 +67,6 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     url: str = request.getfixturevalue("postgres_url")
     _reset_postgres()
     return url
-
-
-ServiceFactory = Callable[..., CredentialService]
 
 
 @pytest.fixture

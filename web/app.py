@@ -6,8 +6,8 @@ from __future__ import annotations
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
-from credentials.application import CredentialService
-from credentials.storage import storage_from_url
+from application.service import CredentialService
+from application.storage import storage_from_url
 from web.auth import TokenBook
 from web.dashboard import install_dashboard
 from web.endpoint import TOKENS

@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from flask import current_app
 
-from credentials.application import CredentialService
+from application.service import CredentialService
 from projections.reading import ReportReader, Reports
 from web.errors import StorageUnavailable
 

@@ -34,6 +34,7 @@ from typing import Any
 
 from eventsourcing.persistence import StoredEvent
 
+from application.service import CredentialService
 from benchmarks.histories import FIRST_DAY, TODAY, Histories, load
 from benchmarks.target import Target, database_url
 from benchmarks.workers import (
@@ -47,7 +48,6 @@ from benchmarks.workers import (
     percentile,
     timed_loop,
 )
-from credentials.application import CredentialService
 from domain.rules import ActivityClaim
 
 TARGETS = {"command_ratio": 0.4, "asof_p99_ms": 10}

@@ -10,8 +10,8 @@ from decimal import Decimal
 
 from eventsourcing.persistence import StoredEvent
 
+from application.service import CredentialService
 from benchmarks.target import Target
-from credentials.application import CredentialService
 from domain.credential import credential_id
 from domain.errors import RuleViolation
 from domain.rules import ActivityClaim

@@ -34,6 +34,7 @@ from datetime import timedelta
 from functools import partial
 from typing import Any
 
+from application.service import CredentialService
 from benchmarks.histories import TODAY, Histories, load
 from benchmarks.server import Client, Server, cpu_per_operation, cpu_snapshot
 from benchmarks.target import Target, database_url
@@ -48,8 +49,7 @@ from benchmarks.workers import (
     machine_row,
     timed_loop,
 )
-from credentials.application import CredentialService
-from credentials.server import default_workers
+from entrypoints.server import default_workers
 from projections.store import DEFAULT_SCHEMA as REPORTS_SCHEMA
 
 TARGETS = {"http_command_ratio": 0.25, "get_status_p99_ms": 20}

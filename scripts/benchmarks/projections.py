@@ -34,10 +34,10 @@ from typing import Any
 
 from eventsourcing.persistence import StoredEvent
 
+from application.service import CredentialService
 from benchmarks.histories import Histories, load
 from benchmarks.target import Target
 from benchmarks.workers import machine_figures
-from credentials.application import CredentialService
 from domain.credential import credential_id
 from domain.events import ActivityClaimed
 from projections.projector import Projector, open_read_models

@@ -16,7 +16,7 @@ from typing import Any
 
 # The installed console command, as an operator runs it (beside this interpreter in the venv).
 INSTALLED = Path(sys.executable).with_name("credentials")
-CLI = [str(INSTALLED)] if INSTALLED.exists() else [sys.executable, "-m", "credentials.cli"]
+CLI = [str(INSTALLED)] if INSTALLED.exists() else [sys.executable, "-m", "entrypoints.cli"]
 TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 

@@ -15,8 +15,8 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 import psycopg
 
-from credentials.application import CredentialService
-from credentials.storage import storage_from_url
+from application.service import CredentialService
+from application.storage import storage_from_url
 
 
 def database_url(url: str | None = None) -> str:

@@ -11,7 +11,7 @@ import itertools
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from credentials.application import HistoryEntry
+from application.service import HistoryEntry
 from domain.errors import MemberNotFound
 from domain.events import CredentialFact, CredentialOpened
 from domain.status import CredentialStatus, Transition, replay, status_of

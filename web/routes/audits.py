@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint
 
-from credentials.application import AuditSelectionReport
+from application.service import AuditSelectionReport
 from web.auth import Permission
 from web.endpoint import Answer, Operation, endpoint
 from web.routes.members import COMMAND_REFUSALS, MEMBER, command_answer, outcome_status

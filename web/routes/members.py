@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint
 
-from credentials.application import CommandOutcome, HistoryEntry
+from application.service import CommandOutcome, HistoryEntry
 from domain.events import CredentialOpened
 from domain.rules import ActivityClaim
 from web.auth import Permission

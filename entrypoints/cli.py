@@ -1,0 +1,129 @@
+"""The `credentials` console command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from application.service import CredentialService
+from application.storage import StorageConfigError, storage_from_url
+from domain.errors import CredentialError
+from entrypoints.demo import load_demo
+from entrypoints.projection_commands import register_projection_commands, run_projection_command
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
+
+
+def _datetime(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an ISO 8601 time with offset, got {text!r}") from None
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"the time {text!r} needs an offset, e.g. +00:00")
+    return moment
+
+
+def _rate(text: str) -> Decimal:
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {text!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="credentials", description="Credential lifecycle service.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    sweep = commands.add_parser("sweep", help="record every MarkedInactive and Invalidated due up to a date")
+    sweep.add_argument("--as-of", type=_date, default=None, help="YYYY-MM-DD (default: today)")
+
+    audits = commands.add_parser("audits", help="audit selection")
+    audit_commands = audits.add_subparsers(dest="audit_command", required=True)
+    select = audit_commands.add_parser("select", help="draw the yearly audit sample")
+    select.add_argument("--renewal-year", type=int, required=True)
+    select.add_argument("--rate", type=_rate, required=True)
+    select.add_argument("--seed", required=True)
+    select.add_argument("--selected-on", type=_date, default=None, help="YYYY-MM-DD (default: today)")
+
+    status = commands.add_parser("status", help="a member's status on a date, as known at a time")
+    status.add_argument("member_id")
+    status.add_argument("--on", type=_date, default=None)
+    status.add_argument("--known-at", type=_datetime, default=None)
+
+    commands.add_parser("demo", help="load the demo members into an empty store")
+
+    serve = commands.add_parser("serve", help="serve the HTTP API (gunicorn)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=None, help="default: 2 per core + 1")
+
+    register_projection_commands(commands)
+    return parser
+
+
+def run(args: argparse.Namespace, app: CredentialService) -> dict[str, object]:
+    if args.command == "sweep":
+        report = app.sweep(args.as_of or app.today())
+        return {"as_of": report.as_of.isoformat(), "members": report.members, "recorded": report.recorded}
+    if args.command == "audits":
+        selection = app.select_audits(args.renewal_year, args.rate, args.seed, args.selected_on)
+        return {
+            "renewal_year": selection.renewal_year,
+            "rate": str(selection.rate),
+            "seed": selection.seed,
+            "selected_on": selection.selected_on.isoformat(),
+            "levels": [{"level": lv.level, "candidates": lv.candidates, "selected": lv.selected}
+                       for lv in selection.levels],
+            "recorded": selection.recorded,
+        }
+    if args.command == "status":
+        answer = app.status(args.member_id, args.on, args.known_at)
+        return {"member_id": args.member_id, "on": answer.on.isoformat(), "status": answer.status.value,
+                "reason": answer.reason}
+    return {"recorded_members": load_demo(app)}
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from entrypoints.server import serve  # gunicorn and Flask only for this command
+    from web.auth import TokenConfigError
+
+    try:
+        storage_from_url()  # a malformed CREDENTIALS_DATABASE_URL stops here, before any worker starts
+        serve(args.host, args.port, args.workers)
+    except (StorageConfigError, TokenConfigError) as error:
+        print(f"credentials: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "serve":
+        return _serve(args)
+    if args.command == "projections":
+        return run_projection_command(args)
+    try:
+        app = CredentialService()
+        print(json.dumps(run(args, app), indent=2))
+    except StorageConfigError as error:
+        print(f"credentials: {error}", file=sys.stderr)
+        return 2
+    except CredentialError as error:
+        print(json.dumps({"error": {"code": error.code, "message": error.message, "details": error.details}},
+                         default=str), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

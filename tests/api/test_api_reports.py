@@ -1,0 +1,183 @@
+"""The reports: JSON and CSV over HTTP, and the projection functions' exact answers."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+import psycopg
+import pytest
+from api_support import Api, api_on, refused
+
+from domain.policy import FAQ_ERA, PolicyBook
+from domain.policy import amended as amended_policy
+from entrypoints.cli import main
+
+
+@pytest.fixture
+def api(make_service) -> Api:
+    return api_on(make_service())
+
+
+@pytest.fixture
+def population(api: Api) -> Api:
+    """m-renewed: CPT 2022, renewed on time 2025-06-01; m-late: CPT 2022, renewed in grace
+    2026-03-01; m-lapsed: CPT 2022, never renewed (invalid from 2026-07-01);
+    m-new: EP-C 2024 with a college course; m-audited: renewed 2025, audited 2026."""
+    api.renewed_member("m-renewed", "2025-06-01")
+    api.certify("m-late", "CPT", "2022-03-01")
+    api.workshop("m-late", "2023-05-01", 45)
+    api.ok(api.post("/members/m-late/renewals", {"submitted_on": "2026-03-01"}))
+    api.certify("m-lapsed", "CPT", "2022-03-01")
+    api.workshop("m-lapsed", "2023-05-01", 12.5)
+    api.certify("m-new", "EP-C", "2024-03-01")
+    api.ok(api.post("/members/m-new/activities", {"category": "college_course", "title": "Physiology",
+                                                  "completed_on": "2025-05-20", "credit_hours": 3, "grade": "B",
+                                                  "evidence": "transcript"}))
+    api.renewed_member("m-audited", "2025-09-01")
+    api.ok(api.post("/members/m-audited/audits", {"selected_on": "2026-03-01"}))
+    api.ok(api.post("/members/m-audited/audits/current/documentation", {"received_on": "2026-03-10", "rejected": []}))
+    return api
+
+
+def test_status_counts_by_status_and_level(population: Api) -> None:
+    on_day = population.ok(population.get("/reports/status-counts", on="2026-02-01", role="reporter"), 200)
+    assert on_day["on"] == "2026-02-01"
+    assert on_day["members"] == 5
+    assert on_day["by_status"] == {"not_certified": 0, "active": 3, "inactive": 2, "invalid": 0}
+    assert on_day["rows"] == [
+        {"status": "active", "level": "CPT", "members": 2},
+        {"status": "active", "level": "EP-C", "members": 1},
+        {"status": "inactive", "level": "CPT", "members": 2},
+    ]
+    today = population.ok(population.get("/reports/status-counts", role="reporter"), 200)
+    assert today["on"] == "2026-11-28"
+    assert today["by_status"] == {"not_certified": 0, "active": 4, "inactive": 0, "invalid": 1}
+    early = population.ok(population.get("/reports/status-counts", on="2023-01-01"), 200)
+    assert early["by_status"]["not_certified"] == 1
+
+
+def test_renewals_due_by_month_with_late_ones(population: Api) -> None:
+    report = population.ok(population.get("/reports/renewals-due", year=2025, role="reporter"), 200)
+    assert (report["year"], report["due"], report["renewed"]) == (2025, 4, 3)
+    december = report["months"][11]
+    assert december == {"month": 12, "due": 4, "renewed": 3, "renewed_late": 1, "not_renewed": 1}
+    assert all(m["due"] == 0 for m in report["months"][:11])
+    assert population.ok(population.get("/reports/renewals-due", year=2027), 200)["due"] == 1  # m-new
+
+
+def test_audits_by_state(population: Api) -> None:
+    report = population.ok(population.get("/reports/audits", year=2026, role="reporter"), 200)
+    assert report["selected"] == 1
+    assert {row["state"]: row["audits"] for row in report["by_state"]}["passed"] == 1
+    assert population.ok(population.get("/reports/audits", year=2025), 200)["selected"] == 0
+
+
+def test_an_audit_failed_and_then_cleared_by_a_new_exam_still_counts_as_failed(api: Api) -> None:
+    api.certify("m-1", "CPT", "2021-03-01")  # cycle to 2024-12-31
+    for day in ("2022-02-01", "2022-09-01", "2023-04-01"):
+        api.workshop("m-1", day, 15)
+    api.ok(api.post("/members/m-1/renewals", {"submitted_on": "2024-06-01"}))
+    api.ok(api.post("/members/m-1/audits", {"selected_on": "2025-02-01"}))  # no proof: invalid from 2026-03-04
+    api.certify("m-1", "CPT", "2026-05-01")  # passing the exam again clears the audit
+    assert api.ok(api.get("/members/m-1/status"), 200)["audit"] is None
+    report = api.ok(api.get("/reports/audits", year=2025), 200)
+    assert {row["state"]: row["audits"] for row in report["by_state"]} == {
+        "awaiting_proof": 0, "passed": 0, "replacement_due": 0, "proof_overdue": 0, "replacement_overdue": 0,
+        "failed": 1,
+    }
+
+
+def test_cec_categories(population: Api) -> None:
+    report = population.ok(population.get("/reports/cec-categories", year=2023, role="reporter"), 200)
+    # Two 15-CEC workshops for each of the two renewed members, 45 for m-late, 12.5 for m-lapsed.
+    assert report["categories"] == [{"category": "acsm_workshop", "claims": 6, "members": 4, "cecs": 117.5}]
+    assert (report["claims"], report["cecs"]) == (6, 117.5)
+    college = population.ok(population.get("/reports/cec-categories", year=2025), 200)["categories"]
+    assert college == [{"category": "college_course", "claims": 1, "members": 1, "cecs": 30}]
+
+
+@pytest.mark.parametrize(("path", "header"), [
+    ("/reports/status-counts?on=2026-02-01", "status,level,members"),
+    ("/reports/renewals-due?year=2025", "month,due,renewed,renewed_late,not_renewed"),
+    ("/reports/audits?year=2026", "state,audits"),
+    ("/reports/cec-categories?year=2023", "category,claims,members,cecs"),
+])
+def test_each_report_is_also_csv(population: Api, path: str, header: str) -> None:
+    response = population.call("GET", path, role="reporter", headers={"Accept": "text/csv"})
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert ",".join(rows[0]) == header
+    assert len(rows) > 1
+
+
+def test_csv_of_an_empty_report_still_has_its_header(api: Api) -> None:
+    response = api.call("GET", "/reports/cec-categories?year=2020", headers={"Accept": "text/csv"})
+    assert response.get_data(as_text=True) == "category,claims,members,cecs\r\n"
+
+
+@pytest.mark.parametrize("query", ["", "?year=twenty", "?year=1800", "?year=2025&month=1", "?year=2025.5"])
+def test_a_bad_year_answers_400(api: Api, query: str) -> None:
+    refused(api.get(f"/reports/renewals-due{query}"), 400, "invalid_input")
+
+
+def test_a_report_counts_a_fact_recorded_just_before_it_with_no_follower_running(api: Api) -> None:
+    api.certify("m-first", "CPT", "2024-01-10")
+    before = api.ok(api.get("/reports/status-counts", on="2024-06-01"), 200)
+    api.certify("m-second", "EP-C", "2024-02-10")
+    after = api.ok(api.get("/reports/status-counts", on="2024-06-01"), 200)
+    assert (before["members"], after["members"]) == (1, 2)
+
+
+def test_a_report_counts_facts_another_process_recorded(make_service) -> None:
+    reader, writer = api_on(make_service()), api_on(make_service())
+    reader.ok(reader.get("/reports/cec-categories", year=2024), 200)  # the reader's tables are open now
+    writer.certify("m-1", "CPT", "2024-01-10")
+    writer.workshop("m-1", "2024-03-01", 8)
+    answer = reader.ok(reader.get("/reports/cec-categories", year=2024), 200)
+    assert [(c["category"], c["cecs"]) for c in answer["categories"]] == [("acsm_workshop", 8)]
+
+
+def test_reports_answer_503_while_the_tables_are_too_far_behind_for_a_request(make_service, monkeypatch) -> None:
+    monkeypatch.setattr("projections.reading.INLINE_LIMIT", 3)
+    api = api_on(make_service())
+    for member in ("m-1", "m-2", "m-3"):
+        api.certify(member, "CPT", "2024-01-10")
+    error = refused(api.get("/reports/status-counts", on="2024-06-01"), 503, "read_models_behind")
+    assert error["details"] == {"position": 0, "max_notification_id": 6, "current_policy": True}
+
+
+def test_once_caught_up_from_the_command_line_the_reports_answer_again(backend, make_service, monkeypatch) -> None:
+    monkeypatch.setattr("projections.reading.INLINE_LIMIT", 3)
+    api = api_on(make_service())
+    for member in ("m-1", "m-2", "m-3"):
+        api.certify(member, "CPT", "2024-01-10")
+    refused(api.get("/reports/status-counts", on="2024-06-01"), 503, "read_models_behind")
+    monkeypatch.setenv("CREDENTIALS_DATABASE_URL", backend)
+    assert main(["projections", "catch-up"]) == 0
+    answer = api.ok(api.get("/reports/status-counts", on="2024-06-01"), 200)
+    assert answer["by_status"]["active"] == 3
+
+
+def test_a_report_after_the_database_dropped_its_connections_reconnects(backend, make_service) -> None:
+    if not backend.startswith("postgresql"):
+        pytest.skip("only a database server drops connections")
+    api = api_on(make_service())
+    api.certify("m-1", "CPT", "2024-01-10")
+    assert api.ok(api.get("/reports/status-counts", on="2024-06-01"), 200)["members"] == 1
+    with psycopg.connect(backend, autocommit=True) as admin:  # as a restart or an idle timeout would
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                      "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+    assert api.ok(api.get("/reports/status-counts", on="2024-06-01"), 200)["members"] == 1
+
+
+def test_reports_answer_503_when_the_tables_follow_another_policy_book(make_service) -> None:
+    api = api_on(make_service())
+    api.certify("m-1", "CPT", "2024-01-10")
+    api.ok(api.get("/reports/status-counts", on="2024-06-01"), 200)  # the tables follow the default book
+    amended = PolicyBook((FAQ_ERA, amended_policy(FAQ_ERA, "2015", date(2015, 1, 1), grace_months=3)))
+    error = refused(api_on(make_service(policy=amended)).get("/reports/status-counts", on="2024-06-01"),
+                    503, "read_models_behind")
+    assert error["details"]["current_policy"] is False

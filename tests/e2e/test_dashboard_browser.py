@@ -1,0 +1,125 @@
+"""The staff pages in a real browser: headless Chromium (Debian's /usr/bin/chromium, driven
+by Playwright) against a real `credentials serve` (gunicorn), used as a person would: sign in
+through the form, read the charts, find a member, ask about a date, sign out.
+
+Screenshots are left in test-artifacts/ for a person to look at. Without Chromium (or
+Playwright) these tests are skipped locally but fail under CI=true, like PostgreSQL's.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from api_support import TOKEN_CONFIG, TOKENS
+from server_support import start_server, stop
+
+from application.service import CredentialService
+from entrypoints.demo import load_demo
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+def _browser_missing() -> str | None:
+    if not CHROMIUM.exists():
+        return f"{CHROMIUM} is missing (scripts/test installs Debian's chromium when run as root)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is missing (pip install -e '.[dev]')"
+    return None
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    folder = tmp_path_factory.mktemp("browser")
+    url = f"sqlite:///{folder / 'credentials.db'}"
+    service = CredentialService(database_url=url)
+    load_demo(service)  # members dated around today, as `./scripts/run` shows them
+    service.close()
+    server = start_server(url, folder / "server.log", TOKEN_CONFIG)
+    yield server.base
+    stop(server)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    problem = _browser_missing()
+    if problem:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{problem} (CI=true: the browser tests may not be skipped)")
+        pytest.skip(problem)
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        # Never `playwright install`: the system Chromium is the browser.
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    opened = context.new_page()
+    opened.set_default_timeout(15_000)
+    yield opened
+    context.close()
+
+
+def sign_in(page: Any, site: str, role: str) -> None:
+    page.goto(f"{site}/dashboard")
+    assert "/dashboard/login" in page.url  # sent to the form first
+    page.fill("#token", TOKENS[role])
+    page.click("main button[type=submit]")
+    page.wait_for_load_state()
+
+
+def test_a_person_signs_in_reads_the_charts_finds_a_member_and_signs_out(page: Any, site: str) -> None:
+    sign_in(page, site, "staff")
+    assert page.url == f"{site}/dashboard"
+    assert page.locator("svg[data-chart=status-counts] g.bar").count() == 4
+    assert page.locator("svg[data-chart=status-counts] rect.bar-part").count() >= 1
+    assert page.locator("svg[data-chart=renewals-due] g.bar").count() == 12
+    assert page.locator("svg[data-chart=audits] g.bar").count() == 6
+    assert page.locator("table[data-table]").count() == 4
+    assert page.locator("svg[data-chart=status-counts] title").first.text_content().startswith("Members by status")
+    page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
+
+    page.fill("#member-search", "cleo")
+    page.click("form.search button")
+    page.click("a:text('demo-lapsing')")
+    page.wait_for_url("**/dashboard/members/demo-lapsing")
+    assert page.locator("[data-reason]").text_content().strip()
+    periods = page.locator("svg[data-chart=status-history] g.period")
+    assert periods.count() >= 2
+    assert periods.first.get_attribute("data-status") == "active"
+    page.screenshot(path=str(ARTIFACTS / "member.png"), full_page=True)
+
+    # As of the day after the first certification: active, whatever happened later.
+    first_day = periods.first.get_attribute("data-from")
+    page.fill("input[name=on]", first_day)
+    page.click("form.asof-form button")
+    page.wait_for_url(f"**on={first_day}**")
+    assert page.locator("[data-reason]").text_content().strip().startswith(f"active since {first_day}")
+
+    page.click("text=Sign out")
+    page.wait_for_url("**/dashboard/login")
+    page.goto(f"{site}/dashboard")
+    assert "/dashboard/login" in page.url
+
+
+def test_the_dashboard_prints_without_its_controls(page: Any, site: str) -> None:
+    sign_in(page, site, "reporter")
+    page.emulate_media(media="print")
+    assert page.locator(".site-header").is_hidden()
+    assert page.locator(".period-form").is_hidden()
+    assert page.locator("svg[data-chart=renewals-due]").is_visible()
+    page.screenshot(path=str(ARTIFACTS / "dashboard-print.png"), full_page=True)
