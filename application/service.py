@@ -1,4 +1,4 @@
-"""The application service: one method per command, each get, mutate, save.
+"""The application service: one handler per command (application/commands.py), each get, mutate, save.
 
 Commands are judged by the aggregate; this layer supplies the clock, ids and storage,
 retries a command a bounded number of times when another writer got to the member
@@ -7,27 +7,36 @@ first, and answers a repeated idempotency key with the first outcome.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import overload
 from uuid import uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
+from eventsourcing.utils import Environment, EnvType
 
-from application.storage import storage_from_url
+from application.commands import (
+    Certify,
+    ClaimActivity,
+    Command,
+    DrawAuditSample,
+    MemberCommand,
+    ReviewDocumentation,
+    SelectForAudit,
+    SubmitRenewal,
+)
+from application.storage import DEFAULT_URL, storage_from_url
 from application.transcodings import register_domain_transcodings
 from domain.audit_selection import check_selection, draw, level_at
 from domain.credential import Credential, Stamp, credential_id
+from domain.document import CredentialStatus, status_of
 from domain.errors import ConcurrentChange, IdempotencyKeyReused, MemberNotFound, RuleViolation
 from domain.events import ActivityClaimed, AuditSelected, CredentialFact, CredentialOpened
 from domain.policy import DEFAULT_POLICY, PolicyBook
 from domain.rules import ActivityClaim
-from domain.status import CredentialStatus, status_of
 
 Clock = Callable[[], datetime]
 ONE_MICROSECOND = timedelta(microseconds=1)
@@ -93,17 +102,14 @@ def project_credential(credential: Credential | None, facts: Iterable[Credential
     return credential
 
 
-def request_fingerprint(command: str, **arguments: Any) -> str:
-    body = json.dumps({"command": command, **arguments}, sort_keys=True, default=str)
-    return hashlib.sha256(body.encode()).hexdigest()
-
-
 class CredentialService(Application):
     name = "credentials"
     max_attempts = 5
 
-    def __init__(self, env: dict[str, str] | None = None, *, database_url: str | None = None,
+    def __init__(self, env: dict[str, str] | None = None, *, database_url: str = DEFAULT_URL,
                  policy: PolicyBook = DEFAULT_POLICY, clock: Clock = utc_now) -> None:
+        """`env` holds the library's own settings beyond the store's (pool sizes, cache), as tests
+        and benchmarks tune them; the store comes from `database_url` (`Settings.database_url`)."""
         settings = {
             **storage_from_url(database_url).settings,
             "AGGREGATE_CACHE_MAXSIZE": "20000",
@@ -113,6 +119,11 @@ class CredentialService(Application):
         self.policy = policy
         self.clock = clock
         super().__init__(settings)
+
+    def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
+        """The library's settings are exactly the ones given: unlike the library's default, the
+        process environment is not merged in (application.settings is its only reader)."""
+        return Environment(name, {**type(self).env, **(env or {})})
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -167,60 +178,101 @@ class CredentialService(Application):
 
     # --- commands ------------------------------------------------------------------
 
+    @overload
+    def execute(self, command: MemberCommand, idempotency_key: str | None = None) -> CommandOutcome: ...
+
+    @overload
+    def execute(self, command: DrawAuditSample, idempotency_key: str | None = None) -> AuditSelectionReport: ...
+
+    def execute(self, command: Command, idempotency_key: str | None = None) -> CommandOutcome | AuditSelectionReport:
+        """Carry out `command` through its handler. A repeated `idempotency_key` answers the first
+        outcome and records nothing; the key reused for a different command is refused."""
+        match command:
+            case Certify():
+                return self._certify(command, idempotency_key)
+            case ClaimActivity():
+                return self._claim_activity(command, idempotency_key)
+            case SubmitRenewal():
+                return self._submit_renewal(command, idempotency_key)
+            case SelectForAudit():
+                return self._select_for_audit(command, idempotency_key)
+            case ReviewDocumentation():
+                return self._review_documentation(command, idempotency_key)
+            case DrawAuditSample():
+                return self._draw_audit_sample(command, idempotency_key)
+        raise TypeError(f"no handler for the command {type(command).__name__}")
+
+    # Each named command only builds its dataclass for `execute`.
+
     def certify(self, member_id: str, certification: str, certified_on: date, name: str | None = None,
                 idempotency_key: str | None = None) -> CommandOutcome:
-        def act(credential: Credential | None, stamp: Stamp) -> Credential:
-            if credential is None:
-                credential = Credential.open(member_id, name, certified_on, stamp)
-            credential.certify(certification, certified_on, self.policy, stamp)
-            return credential
-
-        fingerprint = request_fingerprint("certify", certification=certification, on=certified_on, name=name)
-        return self._command(member_id, idempotency_key, fingerprint, act, creates=True)
+        return self.execute(Certify(member_id, certification, certified_on, name), idempotency_key)
 
     def claim_activity(self, member_id: str, claim: ActivityClaim,
                        idempotency_key: str | None = None) -> CommandOutcome:
-        activity_id = uuid4().hex
-
-        def act(credential: Credential | None, stamp: Stamp) -> Credential:
-            assert credential is not None
-            credential.claim_activity(activity_id, claim, self.policy, stamp)
-            return credential
-
-        fingerprint = request_fingerprint("claim_activity", **vars(claim))
-        return self._command(member_id, idempotency_key, fingerprint, act)
+        return self.execute(ClaimActivity(member_id, claim), idempotency_key)
 
     def submit_renewal(self, member_id: str, submitted_on: date, fee_paid: Decimal | None = None,
                        idempotency_key: str | None = None) -> CommandOutcome:
-        def act(credential: Credential | None, stamp: Stamp) -> Credential:
-            assert credential is not None
-            credential.submit_renewal(submitted_on, fee_paid, self.policy, stamp)
-            return credential
-
-        fingerprint = request_fingerprint("submit_renewal", on=submitted_on, fee_paid=fee_paid)
-        return self._command(member_id, idempotency_key, fingerprint, act)
+        return self.execute(SubmitRenewal(member_id, submitted_on, fee_paid), idempotency_key)
 
     def select_for_audit(self, member_id: str, selected_on: date, seed: str | None = None,
                          rate: Decimal | None = None, idempotency_key: str | None = None) -> CommandOutcome:
-        def act(credential: Credential | None, stamp: Stamp) -> Credential:
-            assert credential is not None
-            credential.select_for_audit(selected_on, seed, rate, self.policy, stamp)
-            return credential
-
-        fingerprint = request_fingerprint("select_for_audit", on=selected_on, seed=seed, rate=rate)
-        return self._command(member_id, idempotency_key, fingerprint, act)
+        return self.execute(SelectForAudit(member_id, selected_on, seed, rate), idempotency_key)
 
     def review_documentation(self, member_id: str, received_on: date, rejected: Sequence[tuple[str, str]] = (),
                              replace_by: date | None = None, idempotency_key: str | None = None) -> CommandOutcome:
-        def act(credential: Credential | None, stamp: Stamp) -> Credential:
-            assert credential is not None
-            credential.review_documentation(received_on, rejected, replace_by, self.policy, stamp)
+        return self.execute(ReviewDocumentation(member_id, received_on, tuple(rejected), replace_by), idempotency_key)
+
+    def select_audits(self, renewal_year: int, rate: Decimal, seed: str, selected_on: date | None = None,
+                      idempotency_key: str | None = None) -> AuditSelectionReport:
+        return self.execute(DrawAuditSample(renewal_year, rate, seed, selected_on), idempotency_key)
+
+    # --- one handler per command: get, mutate, save (the loop is `_command`) ----------
+
+    def _certify(self, command: Certify, key: str | None) -> CommandOutcome:
+        def mutate(credential: Credential | None, stamp: Stamp) -> Credential:
+            if credential is None:
+                credential = Credential.open(command.member_id, command.name, command.certified_on, stamp)
+            credential.certify(command.certification, command.certified_on, self.policy, stamp)
             return credential
 
-        fingerprint = request_fingerprint(
-            "review_documentation", on=received_on, rejected=list(rejected), replace_by=replace_by
-        )
-        return self._command(member_id, idempotency_key, fingerprint, act)
+        return self._command(command.member_id, key, command.fingerprint, mutate, creates=True)
+
+    def _claim_activity(self, command: ClaimActivity, key: str | None) -> CommandOutcome:
+        activity_id = uuid4().hex
+
+        def mutate(credential: Credential | None, stamp: Stamp) -> Credential:
+            assert credential is not None
+            credential.claim_activity(activity_id, command.claim, self.policy, stamp)
+            return credential
+
+        return self._command(command.member_id, key, command.fingerprint, mutate)
+
+    def _submit_renewal(self, command: SubmitRenewal, key: str | None) -> CommandOutcome:
+        def mutate(credential: Credential | None, stamp: Stamp) -> Credential:
+            assert credential is not None
+            credential.submit_renewal(command.submitted_on, command.fee_paid, self.policy, stamp)
+            return credential
+
+        return self._command(command.member_id, key, command.fingerprint, mutate)
+
+    def _select_for_audit(self, command: SelectForAudit, key: str | None) -> CommandOutcome:
+        def mutate(credential: Credential | None, stamp: Stamp) -> Credential:
+            assert credential is not None
+            credential.select_for_audit(command.selected_on, command.seed, command.rate, self.policy, stamp)
+            return credential
+
+        return self._command(command.member_id, key, command.fingerprint, mutate)
+
+    def _review_documentation(self, command: ReviewDocumentation, key: str | None) -> CommandOutcome:
+        def mutate(credential: Credential | None, stamp: Stamp) -> Credential:
+            assert credential is not None
+            credential.review_documentation(command.received_on, command.rejected, command.replace_by,
+                                            self.policy, stamp)
+            return credential
+
+        return self._command(command.member_id, key, command.fingerprint, mutate)
 
     def record_due_transitions(self, member_id: str, as_of: date) -> int:
         recorded = 0
@@ -242,8 +294,7 @@ class CredentialService(Application):
             report.recorded += self.record_due_transitions(member_id, as_of)
         return report
 
-    def select_audits(self, renewal_year: int, rate: Decimal, seed: str, selected_on: date | None = None,
-                      idempotency_key: str | None = None) -> AuditSelectionReport:
+    def _draw_audit_sample(self, command: DrawAuditSample, key: str | None) -> AuditSelectionReport:
         """Draw a reproducible sample of `renewal_year`'s renewals, separately per level.
 
         The draw depends only on (seed, rate, year, the renewals of that year), so running
@@ -251,14 +302,15 @@ class CredentialService(Application):
         each member's selection is recorded under "<key>:<member>", so a repeated request
         answers exactly as the first did, `recorded` included.
         """
-        selected_on = selected_on or self.today()
+        renewal_year, rate, seed = command.renewal_year, command.rate, command.seed
+        selected_on = command.selected_on or self.today()
         check_selection(renewal_year, rate, selected_on)
         report = AuditSelectionReport(renewal_year, rate, seed, selected_on)
         for level, members in sorted(self._renewals_by_level(renewal_year).items()):
             chosen = draw(sorted(members), rate, f"{seed}:{renewal_year}:{level}")
             report.levels.append(LevelSelection(level, len(members), chosen))
             for member_id in chosen:
-                member_key = None if idempotency_key is None else f"{idempotency_key}:{member_id}"
+                member_key = None if key is None else f"{key}:{member_id}"
                 if self._select_drawn(member_id, report, member_key):
                     report.recorded += 1
         return report
@@ -287,7 +339,7 @@ class CredentialService(Application):
             return False
         try:
             # A repeat goes through the command too: it checks the key was used for this same draw.
-            self.select_for_audit(member_id, report.selected_on, report.seed, report.rate, idempotency_key=key)
+            self.execute(SelectForAudit(member_id, report.selected_on, report.seed, report.rate), key)
         except RuleViolation as refusal:
             if refusal.code != "already_selected":
                 raise

@@ -1,13 +1,12 @@
-"""Where events are stored: `CREDENTIALS_DATABASE_URL`, turned into the library's settings.
+"""Where events are stored: the database URL setting, turned into the library's settings.
 
 `sqlite:///relative.db` or `sqlite:////absolute.db` (SQLAlchemy's spelling) or
 `postgresql://user:pass@host:port/dbname`, or `memory://` (nothing kept; for tests). Unset means `sqlite:///credentials.db`
-in the working directory.
+in the working directory (see application.settings).
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -34,8 +33,7 @@ class Storage:
         return self.url
 
 
-def storage_from_url(url: str | None = None) -> Storage:
-    url = url or os.environ.get("CREDENTIALS_DATABASE_URL") or DEFAULT_URL
+def storage_from_url(url: str) -> Storage:
     parts = urlsplit(url)
     scheme = parts.scheme.split("+")[0]
     if scheme == "memory":

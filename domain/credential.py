@@ -2,7 +2,8 @@
 
 Each command is judged as of its business date against every fact known when it is
 recorded (`replay` with that date), then records past-tense facts. Guards are the
-`check_*` functions; they raise `RuleViolation` with the rule's machine code.
+`check_*` functions of `domain.guards` and the checks written out in a command; they raise
+`RuleViolation` with the rule's machine code.
 """
 
 from __future__ import annotations
@@ -32,8 +33,17 @@ from domain.events import (
     MarkedInactive,
     RenewalSubmitted,
 )
+from domain.fold import Fold
+from domain.guards import (
+    check_certified,
+    check_not_in_future,
+    check_not_repeated_course,
+    check_rejected_activities,
+    check_reviewable_audit,
+)
 from domain.policy import PolicyBook
-from domain.status import AuditState, Fold, Status, replay
+from domain.replay import replay
+from domain.states import AuditState, Status
 
 MEMBER_NAMESPACE = uuid5(NAMESPACE_URL, "urn:credential-service:member")
 
@@ -57,49 +67,6 @@ class Stamp:
             "idempotency_key": self.idempotency_key,
             "request_hash": self.request_hash,
         }
-
-
-# --- guards ---------------------------------------------------------------------------
-
-
-def check_not_in_future(business_date: date, stamp: Stamp, field: str) -> None:
-    if business_date > stamp.recorded_at.date():
-        raise RuleViolation(
-            "future_date",
-            f"{field} {business_date} is after the day it is recorded ({stamp.recorded_at.date()})",
-            field=field,
-        )
-
-
-def check_certified(fold: Fold, on: date, *, before_code: str = "not_certified") -> None:
-    if fold.status is Status.NOT_CERTIFIED:
-        raise RuleViolation(before_code, f"the member holds no certification on {on}", on=on.isoformat())
-    if fold.status is Status.INVALID:
-        raise RuleViolation(
-            "credential_invalid",
-            f"the credential is invalid on {on}; only passing the exam again reinstates it",
-            on=on.isoformat(),
-            reason=fold.reason(),
-        )
-
-
-def check_not_repeated_course(fold: Fold, history: Sequence[CredentialFact], category: str,
-                              course_id: str | None) -> None:
-    """`fold` (as of the claim's date) says which cycle the claim counts toward; the claims of that
-    cycle are looked up among every known fact, so one dated later but recorded first is seen too."""
-    target = fold.target_cycle()
-    rule = target.policy.categories.get(category) if target else None
-    if not (target and rule and rule.once_per_cycle_by_course and course_id):
-        return
-    assert fold.today is not None
-    known = replay(history, max([fold.today, *(f.effective_on for f in history)]), None, fold.book)
-    cycles = [*known.past_cycles, known.cycle]
-    if any(c is not None and c.start == target.start and c.has_course(course_id) for c in cycles):
-        raise RuleViolation(
-            "repeated_course",
-            f"course {course_id!r} was already claimed in the cycle {target.start} to {target.end}",
-            course_id=course_id,
-        )
 
 
 class Credential(Aggregate):
@@ -280,25 +247,9 @@ class Credential(Aggregate):
         check_not_in_future(received_on, stamp, "received_on")
         fold = self.replay(received_on, book)
         check_certified(fold, received_on, before_code="no_open_audit")
-        audit = fold.audit
-        if audit is None or audit.state in (AuditState.PASSED, AuditState.FAILED):
-            raise RuleViolation("no_open_audit", f"no audit is open on {received_on}")
-        if audit.documentation_received_on is not None:
-            raise RuleViolation(
-                "documentation_already_reviewed",
-                f"documentation for this audit was reviewed on {audit.documentation_received_on}",
-            )
+        audit = check_reviewable_audit(fold, received_on)
         ids = [activity_id for activity_id, _ in rejected]
-        if len(set(ids)) != len(ids):
-            raise InvalidCommand("duplicate_activity", "an activity is rejected more than once")
-        audited_ids = {c.activity_id for c in audit.cycle.credits}
-        unknown = [i for i in ids if i not in audited_ids]
-        if unknown:
-            raise RuleViolation(
-                "unknown_activity",
-                f"not activities of the audited cycle ending {audit.cycle.end}: {', '.join(unknown)}",
-                activity_ids=unknown,
-            )
+        check_rejected_activities(audit, ids)
         if replace_by is not None and replace_by <= received_on:
             raise InvalidCommand("replace_by_not_after_review", "replace_by must be after received_on")
         remaining = audit.cycle.counted(audit.required, set(ids))

@@ -26,9 +26,13 @@ from itertools import groupby
 from typing import NamedTuple
 
 from domain import rules
+from domain.cycles import Cycle
+from domain.document import CredentialStatus, describe
 from domain.events import ActivityClaimed, AuditSelected, CredentialFact
+from domain.fold import Fold
 from domain.policy import PolicyBook
-from domain.status import AuditState, CredentialStatus, Cycle, Fold, Status, business_order, describe
+from domain.replay import business_order
+from domain.states import AuditState, Status
 
 # Before the first certification a member is `not_certified`: the first period starts here.
 BEGINNING = date.min
@@ -118,35 +122,42 @@ class _Seen(NamedTuple):
     audit_state: AuditState | None
 
 
-class _WatchedFold(Fold):
+class _WatchedFold:
     """The fold, looked at after each day on which a deadline fell due or a fact was applied."""
 
     def __init__(self, book: PolicyBook) -> None:
-        super().__init__(book)
+        self.fold = Fold(book)
         self.seen: list[_Seen] = []
         # Every cycle starts as the current one and later moves to `past_cycles`, so the cycles
         # in creation order are `past_cycles + [cycle]`, and new ones are at its end.
         self.cycles_begun: list[tuple[Cycle, date]] = []
 
-    def advance(self, to: date) -> None:
-        # Deadline by deadline, rather than all at once as `Fold.advance` does, to see each day.
-        while (deadline := self._next_deadline()) is not None and deadline[0] <= to:
-            super().advance(deadline[0])
-            self.look(deadline[0])
-        self.today = to
+    def advance_to(self, day: date) -> None:
+        # Deadline by deadline, rather than all at once as `Fold.advance_to` does, to see each day.
+        fold = self.fold
+        while (deadline := fold.next_deadline()) is not None and deadline.on <= day:
+            fold.advance_to(deadline.on)
+            self.look(deadline.on)
+        fold.advance_to(day)
+
+    def apply(self, fact: CredentialFact) -> None:
+        # The deadlines due by the fact's day first, watched, as `Fold.apply` would apply them.
+        self.advance_to(fact.effective_on)
+        self.fold.apply(fact)
 
     def look(self, day: date) -> None:
-        top = rules.highest(self.held.values())
-        audit = self.audit
-        seen = _Seen(day, self.status, top.code if top else None,
+        fold = self.fold
+        top = rules.highest(fold.held.values())
+        audit = fold.audit
+        seen = _Seen(day, fold.status, top.code if top else None,
                      audit.selected_on if audit else None, audit.state if audit else None)
         if self.seen and self.seen[-1].day == day:
             self.seen[-1] = seen
         else:
             self.seen.append(seen)
-        cycles = len(self.past_cycles) + (self.cycle is not None)
+        cycles = len(fold.past_cycles) + (fold.cycle is not None)
         if cycles > len(self.cycles_begun):
-            every = [*self.past_cycles, *([self.cycle] if self.cycle is not None else [])]
+            every = [*fold.past_cycles, *([fold.cycle] if fold.cycle is not None else [])]
             self.cycles_begun += [(cycle, day) for cycle in every[len(self.cycles_begun):]]
 
 
@@ -158,32 +169,32 @@ def timeline(history: Sequence[CredentialFact], book: PolicyBook, horizon: date 
     if today is not None and today > horizon:
         raise ValueError(f"today ({today}) is after the horizon ({horizon})")
     facts = sorted((f for f in history if f.effective_on <= horizon), key=business_order)
-    fold = _WatchedFold(book)
+    watched = _WatchedFold(book)
     current: CredentialStatus | None = None
 
     def look_at_today() -> CredentialStatus:
         assert today is not None
-        fold.advance(today)
-        return describe(fold, today, None)
+        watched.advance_to(today)
+        return describe(watched.fold, today, None)
 
     for day, facts_of_day in groupby(facts, key=lambda f: f.effective_on):
         if today is not None and current is None and day > today:
             current = look_at_today()
         for fact in facts_of_day:
-            fold.apply(fact)
-        fold.look(day)
+            watched.apply(fact)
+        watched.look(day)
     if today is not None and current is None:
         current = look_at_today()
-    fold.advance(horizon)
+    watched.advance_to(horizon)
 
-    days = [seen.day for seen in fold.seen]
+    days = [seen.day for seen in watched.seen]
     current_until = None
     if today is not None and (later := bisect.bisect_right(days, today)) < len(days):
         current_until = days[later]
     return Timeline(
-        periods=_status_periods(fold.seen),
-        cycles=_cycles(fold),
-        audits=_audits(facts, fold.seen),
+        periods=_status_periods(watched.seen),
+        cycles=_cycles(watched),
+        audits=_audits(facts, watched.seen),
         activities=tuple(
             ActivityRecord(f.originator_version, f.activity_id, f.category, f.effective_on, f.cecs)
             for f in history if isinstance(f, ActivityClaimed) and f.effective_on <= horizon
@@ -206,14 +217,14 @@ def _status_periods(seen: Sequence[_Seen]) -> tuple[StatusPeriod, ...]:
     return tuple(periods)
 
 
-def _cycles(fold: _WatchedFold) -> tuple[CycleRecord, ...]:
-    invalidated = [t.on for t in fold.transitions if t.status is Status.INVALID]
+def _cycles(watched: _WatchedFold) -> tuple[CycleRecord, ...]:
+    invalidated = [t.on for t in watched.fold.transitions if t.status is Status.INVALID]
     return tuple(
         CycleRecord(
             cycle.start, cycle.end, begun_on, cycle.renewed_on,
             min((day for day in invalidated if cycle.start <= day <= cycle.end), default=None),
         )
-        for cycle, begun_on in fold.cycles_begun
+        for cycle, begun_on in watched.cycles_begun
     )
 
 

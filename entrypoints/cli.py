@@ -9,8 +9,9 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
+from application.commands import DrawAuditSample
 from application.service import CredentialService
-from application.storage import StorageConfigError, storage_from_url
+from application.settings import Settings, SettingsError
 from domain.errors import CredentialError
 from entrypoints.demo import load_demo
 from entrypoints.projection_commands import register_projection_commands, run_projection_command
@@ -76,7 +77,7 @@ def run(args: argparse.Namespace, app: CredentialService) -> dict[str, object]:
         report = app.sweep(args.as_of or app.today())
         return {"as_of": report.as_of.isoformat(), "members": report.members, "recorded": report.recorded}
     if args.command == "audits":
-        selection = app.select_audits(args.renewal_year, args.rate, args.seed, args.selected_on)
+        selection = app.execute(DrawAuditSample(args.renewal_year, args.rate, args.seed, args.selected_on))
         return {
             "renewal_year": selection.renewal_year,
             "rate": str(selection.rate),
@@ -93,14 +94,13 @@ def run(args: argparse.Namespace, app: CredentialService) -> dict[str, object]:
     return {"recorded_members": load_demo(app)}
 
 
-def _serve(args: argparse.Namespace) -> int:
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from entrypoints.server import serve  # gunicorn and Flask only for this command
     from web.auth import TokenConfigError
 
     try:
-        storage_from_url()  # a malformed CREDENTIALS_DATABASE_URL stops here, before any worker starts
-        serve(args.host, args.port, args.workers)
-    except (StorageConfigError, TokenConfigError) as error:
+        serve(settings, args.host, args.port, args.workers)
+    except TokenConfigError as error:
         print(f"credentials: {error}", file=sys.stderr)
         return 2
     return 0
@@ -108,16 +108,18 @@ def _serve(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.command == "serve":
-        return _serve(args)
-    if args.command == "projections":
-        return run_projection_command(args)
     try:
-        app = CredentialService()
-        print(json.dumps(run(args, app), indent=2))
-    except StorageConfigError as error:
+        settings = Settings.from_environment()  # the one reading of the environment
+    except SettingsError as error:
         print(f"credentials: {error}", file=sys.stderr)
         return 2
+    if args.command == "serve":
+        return _serve(args, settings)
+    if args.command == "projections":
+        return run_projection_command(args, settings)
+    try:
+        app = CredentialService(database_url=settings.database_url)
+        print(json.dumps(run(args, app), indent=2))
     except CredentialError as error:
         print(json.dumps({"error": {"code": error.code, "message": error.message, "details": error.details}},
                          default=str), file=sys.stderr)

@@ -1,8 +1,8 @@
 """`credentials projections run|catch-up|rebuild|status`: the read models from the command line.
 
 Each prints one JSON object (`run` logs instead, until stopped). The store is the service's
-(`CREDENTIALS_DATABASE_URL`); the read models live beside it (`--schema` on PostgreSQL,
-`--prefix` on SQLite).
+(the database URL setting); the read models live beside it (the report schema setting or
+`--schema` on PostgreSQL, `--prefix` on SQLite).
 """
 
 from __future__ import annotations
@@ -17,18 +17,20 @@ import threading
 from typing import Any
 
 from application.service import CredentialService
+from application.settings import DEFAULT_REPORT_SCHEMA, REPORT_SCHEMA, Settings
 from application.storage import StorageConfigError
-from projections.projector import PAGE_SIZE, Projector, open_read_models
+from projections.backends import keeps_read_models, open_read_models
+from projections.projector import PAGE_SIZE, Projector
 from projections.runner import supervise
-from projections.source import keeps_read_models
-from projections.store import DEFAULT_PREFIX, DEFAULT_SCHEMA
+from projections.store import DEFAULT_PREFIX
 
 
 def register_projection_commands(commands: Any) -> None:
     projections = commands.add_parser("projections", help="read models for reports: follow, rebuild, status")
     actions = projections.add_subparsers(dest="projections_command", required=True)
     where = argparse.ArgumentParser(add_help=False)
-    where.add_argument("--schema", default=DEFAULT_SCHEMA, help=f"PostgreSQL schema (default {DEFAULT_SCHEMA})")
+    where.add_argument("--schema", default=None,
+                       help=f"PostgreSQL schema (default: {REPORT_SCHEMA}, else {DEFAULT_REPORT_SCHEMA})")
     where.add_argument("--prefix", default=DEFAULT_PREFIX, help=f"SQLite table prefix (default {DEFAULT_PREFIX})")
     paging = argparse.ArgumentParser(add_help=False)
     paging.add_argument("--page-size", type=int, default=PAGE_SIZE, help="notifications per transaction")
@@ -49,15 +51,15 @@ def register_projection_commands(commands: Any) -> None:
     actions.add_parser("status", parents=[where], help="position, the store's max notification id, and lag")
 
 
-def run_projection_command(args: argparse.Namespace) -> int:
+def run_projection_command(args: argparse.Namespace, settings: Settings) -> int:
     try:
-        service = CredentialService()
+        service = CredentialService(database_url=settings.database_url)
         if not keeps_read_models(service):
             raise StorageConfigError("read models need a PostgreSQL or SQLite store")
     except StorageConfigError as error:
         print(f"credentials: {error}", file=sys.stderr)
         return 2
-    location = {"schema": args.schema, "prefix": args.prefix}
+    location = {"report_schema": args.schema or settings.report_schema, "report_prefix": args.prefix}
     try:
         if args.projections_command == "run":
             return _run(service, location, args)

@@ -13,15 +13,17 @@ import logging
 import os
 import secrets
 import sys
+from dataclasses import replace
 from typing import Any
 
 from gunicorn.app.base import BaseApplication  # type: ignore[import-untyped]
 
 from application.service import CredentialService
-from projections.projector import Projector, open_read_models
+from application.settings import TOKENS, Settings
+from projections.backends import keeps_read_models, open_read_models
+from projections.projector import Projector
 from projections.reading import INLINE_LIMIT
-from projections.source import keeps_read_models
-from web.auth import TOKENS_VARIABLE, TokenBook
+from web.auth import TokenBook
 
 LOG_FORMAT = "[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s"
 # Never the Authorization header: tokens stay out of the logs.
@@ -34,21 +36,21 @@ def default_workers() -> int:
     return 2 * (os.cpu_count() or 1) + 1
 
 
-def ensure_tokens() -> None:
-    """Refuse a malformed CREDENTIALS_TOKENS now; with none at all, make a random staff token
-    for development and print it once (there are no default tokens)."""
-    book = TokenBook.from_environment()
-    if book.entries:
-        return
+def with_tokens(settings: Settings) -> Settings:
+    """Refuse malformed tokens now; with none at all, make a random staff token for development
+    and print it once (there are no default tokens). The workers get it in their settings."""
+    if TokenBook.parse(settings.tokens).entries:
+        return settings
     token = secrets.token_urlsafe(32)
-    os.environ[TOKENS_VARIABLE] = f"staff:{token}"  # inherited by the workers
-    print(f"credentials: {TOKENS_VARIABLE} is not set; development token for this run (role staff):\n"
+    print(f"credentials: {TOKENS} is not set; development token for this run (role staff):\n"
           f"    Authorization: Bearer {token}", file=sys.stderr, flush=True)
+    return replace(settings, tokens=f"staff:{token}")
 
 
 class CredentialsServer(BaseApplication):  # type: ignore[misc]
-    def __init__(self, options: dict[str, Any]) -> None:
+    def __init__(self, options: dict[str, Any], settings: Settings) -> None:
         self.options = options
+        self.settings = settings
         super().__init__()
 
     def load_config(self) -> None:
@@ -59,18 +61,18 @@ class CredentialsServer(BaseApplication):  # type: ignore[misc]
         from web import create_app  # in the worker, after the fork
 
         logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
-        return create_app()
+        return create_app(self.settings)
 
 
-def prepare_store() -> None:
+def prepare_store(settings: Settings) -> None:
     """Open the store and the report tables once in the master, so they are created before the workers
     start (several workers racing to create them on PostgreSQL can collide). A store that
     does not answer yet is not fatal: /health says 503 until it does."""
     try:
-        service = CredentialService()
+        service = CredentialService(database_url=settings.database_url)
         try:
             if keeps_read_models(service):
-                _warn_if_reports_behind(service)
+                _warn_if_reports_behind(service, settings.report_schema)
         finally:
             service.close()
     except Exception as error:
@@ -78,8 +80,8 @@ def prepare_store() -> None:
               file=sys.stderr, flush=True)
 
 
-def _warn_if_reports_behind(service: CredentialService) -> None:
-    projector = Projector(service, open_read_models(service))
+def _warn_if_reports_behind(service: CredentialService, report_schema: str) -> None:
+    projector = Projector(service, open_read_models(service, report_schema=report_schema))
     try:
         lag = projector.lag()
     finally:
@@ -90,19 +92,19 @@ def _warn_if_reports_behind(service: CredentialService) -> None:
               "until `credentials projections catch-up` has run", file=sys.stderr, flush=True)
 
 
-def serve(host: str, port: int, workers: int | None = None) -> None:
-    ensure_tokens()
-    prepare_store()
+def serve(settings: Settings, host: str, port: int, workers: int | None = None) -> None:
+    settings = with_tokens(settings)
+    prepare_store(settings)
     print(f"credentials: serving the API on http://{host}:{port}\n"
           f"credentials: staff dashboard on http://{host}:{port}/dashboard (sign in with a token)",
           file=sys.stderr, flush=True)
     CredentialsServer({
         "bind": f"{host}:{port}",
-        "workers": workers or default_workers(),
+        "workers": workers or settings.workers or default_workers(),
         "preload_app": False,
         "timeout": 60,
         "accesslog": "-",
         "access_log_format": ACCESS_LOG_FORMAT,
         "proc_name": "credentials",
         "control_socket_disable": True,  # no runtime management socket in the home directory
-    }).run()
+    }, settings).run()

@@ -1,1 +1,1 @@
-"""Read-side answers computed from the stored facts (reports)."""
+"""The read side: read-model tables beside the events, and the contract's reports answered from them."""

@@ -26,11 +26,10 @@ from application.service import CredentialService
 from domain.credential import credential_id
 from domain.events import EVENT_CLASSES, CredentialFact
 from domain.policy import PolicyBook
+from projections.backends import backend_of, open_read_models
 from projections.rows import Changes, Rows, add_member_rows, empty_rows
-from projections.source import EventSource, OriginatorId
-from projections.store import DEFAULT_PREFIX, DEFAULT_SCHEMA, PROJECTION, ReadModels, policy_fingerprint
-from projections.store_postgres import PostgresReadModels
-from projections.store_sqlite import SQLiteReadModels
+from projections.source import OriginatorId
+from projections.store import PROJECTION, ReadModels, policy_fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -40,20 +39,6 @@ PAGE_SIZE = 10_000
 BUILD_BATCH_EVENTS = 50_000
 # Members whose current status is recomputed per transaction when days pass.
 REFRESH_BATCH = 1_000
-
-
-def open_read_models(service: CredentialService, *, schema: str = DEFAULT_SCHEMA,
-                     prefix: str = DEFAULT_PREFIX) -> ReadModels:
-    """The read models beside `service`'s events (PostgreSQL schema or SQLite prefix), created if missing."""
-    source = EventSource(service)
-    models: ReadModels
-    if source.postgres:
-        models = PostgresReadModels(source.conninfo, schema)
-    else:
-        models = SQLiteReadModels(source.sqlite_path, prefix)
-    source.close()
-    models.ensure()
-    return models
 
 
 class OtherPolicyBook(Exception):
@@ -79,7 +64,7 @@ class Projector:
                  build_parts: int = 1, today: Callable[[], date] | None = None) -> None:
         self.service = service
         self.models = models
-        self.source = EventSource(service)
+        self.source = backend_of(service).event_source()
         self.page_size = page_size
         self.build_parts = build_parts
         self.today = today or service.today

@@ -1,7 +1,7 @@
-"""The contract's reports, answered from the read-model tables.
+"""The contract's reports, answered from the read-model tables: what the API serves.
 
-Each function returns the same dataclass, with the same values, as its namesake in
-`projections.reports` (which replays every member): the tables hold each member's
+Each method of `TableQueries` returns the same value as its namesake in
+`projections.replayed` (which replays every member): the tables hold each member's
 periods, cycles and audit states for every date, so any date is one range lookup. The
 SQL below is also what the PostgreSQL views for BI tools run (`projections.views`).
 """
@@ -11,15 +11,16 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from domain.status import AuditState
-from projections.reports import (
+from projections.answers import (
     AuditsReport,
-    AuditStateCount,
     CategoryTotal,
     CecCategories,
     RenewalMonth,
     RenewalsDue,
     StatusCounts,
+    audits_of,
+    cec_categories_of,
+    renewals_due_of,
     status_counts_of,
 )
 from projections.store import ReadModels
@@ -57,30 +58,33 @@ WHERE completed_year = %(report_year)s
 GROUP BY category"""
 
 
-def status_counts(models: ReadModels, on: date) -> StatusCounts:
-    rows = models.fetch(STATUS_COUNTS_SQL, {"on_date": on})
-    return status_counts_of(on, {(status, level): members for status, level, members in rows})
+class TableQueries:
+    """The four reports (`projections.answers.ReportQueries`), one range query each."""
 
+    def __init__(self, models: ReadModels) -> None:
+        self.models = models
 
-def renewals_due(models: ReadModels, year: int, as_of: date) -> RenewalsDue:
-    months = [RenewalMonth(m) for m in range(1, 13)]
-    for month, due, renewed, late in models.fetch(RENEWALS_DUE_SQL, {"report_year": year, "as_of_date": as_of}):
-        months[month - 1] = RenewalMonth(month, due, renewed, late)
-    return RenewalsDue(year, as_of, sum(m.due for m in months), sum(m.renewed for m in months), months)
+    def status_counts(self, on: date) -> StatusCounts:
+        rows = self.models.fetch(STATUS_COUNTS_SQL, {"on_date": on})
+        return status_counts_of(on, {(status, level): members for status, level, members in rows})
 
+    def renewals_due(self, year: int, as_of: date) -> RenewalsDue:
+        months = [RenewalMonth(m) for m in range(1, 13)]
+        for month, due, renewed, late in self.models.fetch(RENEWALS_DUE_SQL,
+                                                           {"report_year": year, "as_of_date": as_of}):
+            months[month - 1] = RenewalMonth(month, due, renewed, late)
+        return renewals_due_of(year, as_of, months)
 
-def audits(models: ReadModels, year: int, as_of: date) -> AuditsReport:
-    counts = dict(models.fetch(AUDIT_STATES_SQL, {"report_year": year, "as_of_date": as_of}))
-    rows = [AuditStateCount(state.value, counts.get(state.value, 0)) for state in AuditState]
-    return AuditsReport(year, as_of, sum(counts.values()), rows)
+    def audits(self, year: int, as_of: date) -> AuditsReport:
+        return audits_of(year, as_of, dict(self.models.fetch(AUDIT_STATES_SQL,
+                                                             {"report_year": year, "as_of_date": as_of})))
 
-
-def cec_categories(models: ReadModels, year: int) -> CecCategories:
-    rows = [
-        CategoryTotal(category, claims, members, cecs_from_tenths(tenths))
-        for category, claims, members, tenths in sorted(models.fetch(CEC_CATEGORIES_SQL, {"report_year": year}))
-    ]
-    return CecCategories(year, sum(r.claims for r in rows), sum((r.cecs for r in rows), Decimal(0)), rows)
+    def cec_categories(self, year: int) -> CecCategories:
+        return cec_categories_of(year, [
+            CategoryTotal(category, claims, members, cecs_from_tenths(tenths))
+            for category, claims, members, tenths
+            in sorted(self.models.fetch(CEC_CATEGORIES_SQL, {"report_year": year}))
+        ])
 
 
 def cecs_from_tenths(tenths: int) -> Decimal:

@@ -1,4 +1,4 @@
-"""Where reports are answered from: the read-model tables, brought up to date first.
+"""Reading the reports per request: from the read-model tables, brought up to date first.
 
 Before each answer the reader applies whatever the store holds that the tables do not yet:
 several server processes and commands share one store and the contract promises each sees
@@ -10,7 +10,7 @@ rather than hold a request for minutes; `credentials projections catch-up` ends 
 Applying pages here is safe beside a follower and other processes: each page commits only
 if the position is still the one it was computed from (`ReadModels.replace_members`).
 
-An in-memory store keeps no tables: its reports replay every member (projections.reports).
+An in-memory store keeps no tables: its reports replay every member (projections.replayed).
 """
 
 from __future__ import annotations
@@ -19,18 +19,18 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Callable
-from datetime import date
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 import psycopg
 
 from application.service import CredentialService
 from domain.events import CredentialFact
-from domain.policy import PolicyBook
-from projections import queries, reports
-from projections.projector import Projector, open_read_models
-from projections.source import keeps_read_models
-from projections.store import ReadModels
+from projections.answers import ReportQueries
+from projections.backends import keeps_read_models, open_read_models
+from projections.projector import Projector
+from projections.queries import TableQueries
+from projections.replayed import ReplayQueries
+from projections.store import DEFAULT_PREFIX, DEFAULT_SCHEMA
 
 log = logging.getLogger(__name__)
 
@@ -58,57 +58,6 @@ class ReadModelsUnavailable(Exception):
     """The database holding the read models did not answer."""
 
 
-class Reports(Protocol):
-    """The contract's four reports, each for the arguments the API takes."""
-
-    def status_counts(self, on: date) -> reports.StatusCounts: ...
-
-    def renewals_due(self, year: int, as_of: date) -> reports.RenewalsDue: ...
-
-    def audits(self, year: int, as_of: date) -> reports.AuditsReport: ...
-
-    def cec_categories(self, year: int) -> reports.CecCategories: ...
-
-
-class TableReports:
-    """Reports from the read-model tables, one range query each."""
-
-    def __init__(self, models: ReadModels) -> None:
-        self.models = models
-
-    def status_counts(self, on: date) -> reports.StatusCounts:
-        return queries.status_counts(self.models, on)
-
-    def renewals_due(self, year: int, as_of: date) -> reports.RenewalsDue:
-        return queries.renewals_due(self.models, year, as_of)
-
-    def audits(self, year: int, as_of: date) -> reports.AuditsReport:
-        return queries.audits(self.models, year, as_of)
-
-    def cec_categories(self, year: int) -> reports.CecCategories:
-        return queries.cec_categories(self.models, year)
-
-
-class ReplayedReports:
-    """Reports replayed from every member's facts, read once (for stores without tables)."""
-
-    def __init__(self, histories: list[list[CredentialFact]], book: PolicyBook) -> None:
-        self.histories = histories
-        self.book = book
-
-    def status_counts(self, on: date) -> reports.StatusCounts:
-        return reports.status_counts(self.histories, on, self.book)
-
-    def renewals_due(self, year: int, as_of: date) -> reports.RenewalsDue:
-        return reports.renewals_due(self.histories, year, as_of, self.book)
-
-    def audits(self, year: int, as_of: date) -> reports.AuditsReport:
-        return reports.audits(self.histories, year, as_of, self.book)
-
-    def cec_categories(self, year: int) -> reports.CecCategories:
-        return reports.cec_categories(self.histories, year)
-
-
 def member_histories(service: CredentialService) -> list[list[CredentialFact]]:
     return [service.credential(member_id).history for member_id in service.member_ids()]
 
@@ -116,24 +65,25 @@ def member_histories(service: CredentialService) -> list[list[CredentialFact]]:
 class ReportReader:
     """One per process: opens the read models on first use and keeps them open."""
 
-    def __init__(self, service: CredentialService, *, inline_limit: int | None = None,
-                 location: dict[str, str] | None = None) -> None:
+    def __init__(self, service: CredentialService, *, report_schema: str = DEFAULT_SCHEMA,
+                 report_prefix: str = DEFAULT_PREFIX, inline_limit: int | None = None) -> None:
         self.service = service
+        self.report_schema = report_schema
+        self.report_prefix = report_prefix
         self.inline_limit = INLINE_LIMIT if inline_limit is None else inline_limit
-        self.location = location or {}
         self.has_tables = keeps_read_models(service)
         self._projector: Projector | None = None
         self._lock = threading.Lock()
 
-    def answer(self, ask: Callable[[Reports], T]) -> T:
+    def answer(self, ask: Callable[[ReportQueries], T]) -> T:
         """`ask` answered as of everything recorded so far. A connection the database dropped
         (a restart, an idle timeout) is opened afresh and the question asked once more."""
         if not self.has_tables:
-            return ask(ReplayedReports(member_histories(self.service), self.service.policy))
+            return ask(ReplayQueries(member_histories(self.service), self.service.policy))
         with self._lock:
             for attempt in range(2):
                 try:
-                    return ask(TableReports(self._caught_up().models))
+                    return ask(TableQueries(self._caught_up().models))
                 except (psycopg.OperationalError, psycopg.InterfaceError, sqlite3.OperationalError) as error:
                     self._discard()
                     if attempt == 1:
@@ -143,7 +93,8 @@ class ReportReader:
 
     def _caught_up(self) -> Projector:
         if self._projector is None:
-            self._projector = Projector(self.service, open_read_models(self.service, **self.location))
+            models = open_read_models(self.service, report_schema=self.report_schema, report_prefix=self.report_prefix)
+            self._projector = Projector(self.service, models)
         lag = self._projector.lag()
         if lag.lag > self.inline_limit or not lag.current_policy:
             raise ReadModelsBehind(lag.position, lag.max_notification_id, lag.current_policy)

@@ -1,9 +1,8 @@
 """Following the store continuously, under a supervisor that restarts a stalled follower.
 
 `follow` catches up, recomputes the current status of members a passing deadline changed,
-then waits for new events: on PostgreSQL it listens on the recorder's NOTIFY channel (the
-insert function notifies in the same transaction), with a timeout as a fallback; on
-SQLite, which has no notifications, the timeout is the polling interval.
+then waits for new events as its backend's event source does (`EventSource.waiter`): on
+PostgreSQL a NOTIFY from the recorder or `idle_timeout`, on SQLite `poll_interval`.
 
 `Supervisor` runs the follower in a child process and watches two numbers from outside
 it: the position and the store's max notification id. When the store is ahead and the
@@ -20,56 +19,20 @@ import multiprocessing
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, Protocol
-
-import psycopg
-from psycopg.sql import SQL, Identifier
+from typing import Any
 
 from application.service import CredentialService
 from domain.policy import PolicyBook
-from projections.projector import Lag, Projector, open_read_models
+from projections.backends import open_read_models
+from projections.projector import Lag, Projector
 
 log = logging.getLogger(__name__)
-
-
-class Waiter(Protocol):
-    def wait(self, timeout: float) -> None: ...
-
-    def close(self) -> None: ...
-
-
-class NotifyWaiter:
-    """Returns when the recorder notifies its channel (an insert committed), or after `timeout`."""
-
-    def __init__(self, conninfo: dict[str, Any], channel: str) -> None:
-        self.conn = psycopg.connect(**conninfo, autocommit=True)
-        # Listening before the first catch-up: a notification sent during it is kept, not lost.
-        self.conn.execute(SQL("LISTEN {}").format(Identifier(channel)))
-
-    def wait(self, timeout: float) -> None:
-        for _notify in self.conn.notifies(timeout=timeout, stop_after=1):
-            break
-
-    def close(self) -> None:
-        self.conn.close()
-
-
-class PollWaiter:
-    def __init__(self, stop: threading.Event) -> None:
-        self.stop = stop
-
-    def wait(self, timeout: float) -> None:
-        self.stop.wait(timeout)
-
-    def close(self) -> None:
-        pass
 
 
 def follow(projector: Projector, stop: threading.Event, *, idle_timeout: float = 5.0,
            poll_interval: float = 1.0) -> None:
     """Keep the read models in step with the store until `stop` is set."""
-    source = projector.source
-    waiter: Waiter = NotifyWaiter(source.conninfo, source.channel) if source.postgres else PollWaiter(stop)
+    waiter = projector.source.waiter(stop, idle_timeout=idle_timeout, poll_interval=poll_interval)
     try:
         while not stop.is_set():
             applied = projector.catch_up()
@@ -77,7 +40,7 @@ def follow(projector: Projector, stop: threading.Event, *, idle_timeout: float =
             if applied or refreshed:
                 log.info("applied %d notifications, refreshed %d current statuses; at %s",
                          applied, refreshed, projector.lag())
-            waiter.wait(idle_timeout if source.postgres else poll_interval)
+            waiter.wait()
     finally:
         waiter.close()
 

@@ -1,7 +1,10 @@
-"""Where the read models are kept: beside the events, in the application's own database.
+"""Where the read models are kept, and what every backend's store shares: written here once.
 
-On PostgreSQL they live in their own schema (`credential_reports` unless told otherwise);
-on SQLite, in the same file under prefixed names (`reports_status_periods`, ...).
+The tables live beside the events, in the application's own database: on PostgreSQL in a
+schema of their own (the report schema, `DEFAULT_SCHEMA` unless told otherwise), on
+SQLite in the same file under prefixed names (`reports_status_periods`, ...). A backend
+(`projections.sqlite`, `projections.postgres`) supplies its connection, its transaction,
+and how it deletes and inserts rows; the algorithms on top of them are the ones below.
 
 Two ways of writing, both atomic:
 - `replace_members`: one transaction deletes the members' rows, inserts their new rows
@@ -20,16 +23,22 @@ import hashlib
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from datetime import date
 from typing import Any
 
 from domain.policy import PolicyBook
 from projections.rows import Changes, Rows
+from projections.tables import MEMBER_TABLES, Table
 
 # The name of the one projection: every table is computed in one pass from the same fold.
 PROJECTION = "member_reports"
 DEFAULT_SCHEMA = "credential_reports"
 DEFAULT_PREFIX = "reports_"
+
+TRACKING_SQL = "SELECT position, policy FROM {tracking} WHERE projection = %(projection)s"
+MOVE_SQL = "UPDATE {tracking} SET position = %(position)s, policy = %(policy)s WHERE projection = %(projection)s"
+DUE_SQL = "SELECT member_id FROM {current_status} WHERE changes_on <= %(today)s"
 
 
 def policy_fingerprint(book: PolicyBook) -> str:
@@ -53,22 +62,30 @@ def _canonical(value: object) -> str:
     return repr(value)
 
 
-class BuildWriter(ABC):
-    """Appends rows to the shadow tables of a rebuild; each `add` is committed on its own."""
+class BuildWriter:
+    """Appends rows to the shadow tables of a rebuild, on a connection of its own (a rebuild's
+    workers write side by side); each `add` is committed on its own."""
 
-    @abstractmethod
-    def add(self, rows: Rows) -> None: ...
+    def __init__(self, models: ReadModels) -> None:
+        self.models = models
 
-    @abstractmethod
-    def close(self) -> None: ...
+    def add(self, rows: Rows) -> None:
+        with self.models.transaction():
+            self.models.insert(rows, shadow=True)
+
+    def close(self) -> None:
+        self.models.close()
 
 
 class ReadModels(ABC):
-    postgres: bool
+    # Appended to the tracking row's read in `replace_members`: what makes a second writer wait there.
+    lock_tracking_row = ""
+
+    # --- what a backend supplies -------------------------------------------------------
 
     @abstractmethod
     def location(self) -> dict[str, str]:
-        """Where these read models are, as `open_read_models` takes it (schema= or prefix=)."""
+        """Where these read models are, as `open_read_models` takes it (report_schema= or report_prefix=)."""
 
     @abstractmethod
     def table(self, name: str) -> str:
@@ -79,25 +96,25 @@ class ReadModels(ABC):
         """Create the tables (and on PostgreSQL the views) if they are missing."""
 
     @abstractmethod
-    def position(self) -> int: ...
+    def transaction(self) -> AbstractContextManager[Any]:
+        """One write transaction: committed when the block ends, rolled back on an error."""
 
     @abstractmethod
-    def policy(self) -> str | None:
-        """The fingerprint of the policy book the rows were computed under; None before any row."""
+    def run(self, sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """Run a statement written with `{table}` names and `%(name)s` parameters in the present
+        transaction (or on its own); its rows, if it has any."""
 
     @abstractmethod
-    def replace_members(self, changes: Changes, rows: Rows, expected: int, position: int, policy: str) -> bool:
-        """Replace the changed members' rows (see `Changes`) by `rows` and move the position from
-        `expected` to `position`, in one transaction; False (nothing written) when the position
-        is no longer `expected` or the rows there were computed under another policy book."""
+    def delete_members(self, table: Table, changes: Changes) -> None:
+        """Delete the changed members' rows of `table` (of a per-event table, from their version on)."""
 
     @abstractmethod
-    def members_due(self, today: date) -> list[str]:
-        """Members whose `current_status` may have changed by `today` with no new fact."""
+    def insert(self, rows: Rows, *, shadow: bool = False) -> None:
+        """Insert `rows` into the live tables (or a rebuild's shadow ones), in the present transaction."""
 
     @abstractmethod
-    def fetch(self, sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
-        """Run a query written with `{table}` names and `%(name)s` parameters."""
+    def reopen(self) -> ReadModels:
+        """The same read models on a connection of their own."""
 
     @abstractmethod
     def prepare_build(self, policy: str) -> None:
@@ -105,20 +122,79 @@ class ReadModels(ABC):
         ones; RuntimeError when another rebuild of these read models is running."""
 
     @abstractmethod
-    def build_writer(self) -> BuildWriter: ...
+    def drop_build(self) -> None:
+        """Drop the shadow tables, in the present transaction."""
 
     @abstractmethod
-    def abandon_build(self) -> None:
-        """Drop the shadow tables of a rebuild that failed; the live ones never changed."""
+    def index_build(self, position: int, progress: Callable[[], None]) -> None:
+        """Add the shadow tables' keys and indexes, and set their position to `position`."""
 
     @abstractmethod
-    def swap_in_build(self, position: int, before_swap: Callable[[], None] | None = None,
-                      progress: Callable[[], None] = lambda: None) -> None:
-        """Index the shadow tables, then make them the live ones at `position`, atomically;
-        `progress` is called after each step (a supervisor's heartbeat)."""
+    def swap_build(self, progress: Callable[[], None]) -> None:
+        """Make the shadow tables the live ones, in one transaction."""
+
+    @abstractmethod
+    def release_build_lock(self) -> None:
+        """End this rebuild's claim to be the only one (see `prepare_build`), if it holds it."""
 
     @abstractmethod
     def close(self) -> None: ...
 
+    # --- the algorithms, the same on every backend ---------------------------------------
+
+    def fetch(self, sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """Run a query written with `{table}` names and `%(name)s` parameters."""
+        return self.run(sql, params)
+
     def query_text(self, sql: str) -> str:
         return sql.format(**{name: self.table(name) for name in re.findall(r"\{(\w+)\}", sql)})
+
+    def position(self) -> int:
+        rows = self.fetch(TRACKING_SQL, {"projection": PROJECTION})
+        return int(rows[0][0]) if rows else 0
+
+    def policy(self) -> str | None:
+        """The fingerprint of the policy book the rows were computed under; None before any row."""
+        rows = self.fetch(TRACKING_SQL, {"projection": PROJECTION})
+        return rows[0][1] if rows else None
+
+    def replace_members(self, changes: Changes, rows: Rows, expected: int, position: int, policy: str) -> bool:
+        """Replace the changed members' rows (see `Changes`) by `rows` and move the position from
+        `expected` to `position`, in one transaction; False (nothing written) when the position
+        is no longer `expected` or the rows there were computed under another policy book."""
+        with self.transaction():
+            tracking = self.run(TRACKING_SQL + self.lock_tracking_row, {"projection": PROJECTION})
+            if not tracking or tracking[0][0] != expected or tracking[0][1] not in (None, policy):
+                return False
+            for table in MEMBER_TABLES:
+                self.delete_members(table, changes)
+            self.insert(rows)
+            self.run(MOVE_SQL, {"position": position, "policy": policy, "projection": PROJECTION})
+        return True
+
+    def build_writer(self) -> BuildWriter:
+        return BuildWriter(self.reopen())
+
+    def abandon_build(self) -> None:
+        """Drop the shadow tables of a rebuild that failed; the live ones never changed."""
+        try:
+            with self.transaction():
+                self.drop_build()
+        finally:
+            self.release_build_lock()
+
+    def swap_in_build(self, position: int, before_swap: Callable[[], None] | None = None,
+                      progress: Callable[[], None] = lambda: None) -> None:
+        """Index the shadow tables, then make them the live ones at `position`, atomically;
+        `progress` is called after each step (a supervisor's heartbeat)."""
+        try:
+            self.index_build(position, progress)
+            if before_swap is not None:
+                before_swap()
+            self.swap_build(progress)
+        finally:
+            self.release_build_lock()
+
+    def members_due(self, today: date) -> list[str]:
+        """Members whose `current_status` may have changed by `today` with no new fact."""
+        return [member for (member,) in self.fetch(DUE_SQL, {"today": today})]

@@ -7,7 +7,7 @@ from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
 from application.service import CredentialService
-from application.storage import storage_from_url
+from application.settings import Settings
 from web.auth import TokenBook
 from web.dashboard import install_dashboard
 from web.endpoint import TOKENS
@@ -25,23 +25,23 @@ class ContractJSON(DefaultJSONProvider):
     sort_keys = False  # keep the schemas' field order, as the contract shows it
 
 
-def create_app(service: CredentialService | None = None, tokens: str | TokenBook | None = None) -> Flask:
-    """The API over `service` (default: one on CREDENTIALS_DATABASE_URL, opened on first
-    use), accepting `tokens` ("role:token,..."; default: CREDENTIALS_TOKENS).
+def create_app(settings: Settings | None = None, service: CredentialService | None = None) -> Flask:
+    """The API under `settings` (default: the defaults, with no token) over `service` (default:
+    one on `settings.database_url`, opened on first use, so a server whose database is down still
+    starts and says so on /health).
 
     With no token configured every protected endpoint answers 401: there are no defaults.
+    A malformed tokens setting is refused here (TokenConfigError), before any request.
     """
-    if service is None:
-        storage_from_url()  # a malformed CREDENTIALS_DATABASE_URL fails here, not on a request
-    if not isinstance(tokens, TokenBook):
-        tokens = TokenBook.from_environment() if tokens is None else TokenBook.parse(tokens)
+    settings = settings or Settings()
+    tokens = TokenBook.parse(settings.tokens)
     app = Flask(__name__, static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.json = ContractJSON(app)
-    app.extensions[EXTENSION] = ServiceProvider(service)
+    app.extensions[EXTENSION] = ServiceProvider(settings, service)
     app.extensions[TOKENS] = tokens
     install_error_handling(app)
     for blueprint in (members, audits, reports, system):
         app.register_blueprint(blueprint)
-    install_dashboard(app, tokens)
+    install_dashboard(app, tokens, settings)
     return app

@@ -1,4 +1,4 @@
-"""Bearer tokens from `CREDENTIALS_TOKENS` ("role:token,role:token") and what each role may do.
+"""Bearer tokens from the tokens setting ("role:token,role:token") and what each role may do.
 
 Tokens are compared in constant time against every configured token (hashed first, so
 not even their lengths leak), and never appear in a message, a log line or a repr.
@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 from dataclasses import dataclass
 from enum import Enum
 
 from flask import request
 
+from application.settings import TOKENS as TOKENS_VARIABLE
 from web.errors import ApiError
 
 
@@ -29,9 +29,6 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     "auditor": frozenset({Permission.READ, Permission.AUDIT}),
     "reporter": frozenset({Permission.READ, Permission.REPORT}),
 }
-
-TOKENS_VARIABLE = "CREDENTIALS_TOKENS"
-
 
 class TokenConfigError(ValueError):
     pass
@@ -60,10 +57,6 @@ class TokenBook:
                 raise TokenConfigError(f"{TOKENS_VARIABLE} entry {position} has unknown role {role!r}; roles: {roles}")
             entries.append((role, token_digest(token.strip())))
         return cls(tuple(entries))
-
-    @classmethod
-    def from_environment(cls) -> TokenBook:
-        return cls.parse(os.environ.get(TOKENS_VARIABLE))
 
     def __repr__(self) -> str:
         return f"TokenBook(roles={[role for role, _ in self.entries]})"

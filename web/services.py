@@ -16,7 +16,9 @@ from typing import TypeVar
 from flask import current_app
 
 from application.service import CredentialService
-from projections.reading import ReportReader, Reports
+from application.settings import Settings
+from projections.answers import ReportQueries
+from projections.reading import ReportReader
 from web.errors import StorageUnavailable
 
 log = logging.getLogger(__name__)
@@ -26,10 +28,9 @@ EXTENSION = "credentials"
 
 
 class ServiceProvider:
-    def __init__(self, service: CredentialService | None = None,
-                 factory: Callable[[], CredentialService] = CredentialService) -> None:
+    def __init__(self, settings: Settings, service: CredentialService | None = None) -> None:
+        self.settings = settings
         self._service = service
-        self._factory = factory
         self._lock = threading.Lock()
         self._reader: ReportReader | None = None
 
@@ -38,19 +39,19 @@ class ServiceProvider:
             with self._lock:
                 if self._service is None:
                     try:
-                        self._service = self._factory()
+                        self._service = CredentialService(database_url=self.settings.database_url)
                     except Exception as error:
                         # Only the type: the message may carry a connection string.
                         log.warning("cannot open the event store: %s", type(error).__name__)
                         raise StorageUnavailable() from error
         return self._service
 
-    def reports(self, ask: Callable[[Reports], T]) -> T:
+    def answer_reports(self, ask: Callable[[ReportQueries], T]) -> T:
         service = self.get()
         if self._reader is None:
             with self._lock:
                 if self._reader is None:
-                    self._reader = ReportReader(service)
+                    self._reader = ReportReader(service, report_schema=self.settings.report_schema)
         return self._reader.answer(ask)
 
 
@@ -59,7 +60,7 @@ def service() -> CredentialService:
     return provider.get()
 
 
-def reports(ask: Callable[[Reports], T]) -> T:
+def answer_reports(ask: Callable[[ReportQueries], T]) -> T:
     """`ask` answered from the reports, the read models brought up to date with every write so far."""
     provider: ServiceProvider = current_app.extensions[EXTENSION]
-    return provider.reports(ask)
+    return provider.answer_reports(ask)

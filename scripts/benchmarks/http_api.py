@@ -18,7 +18,7 @@ of this process, one request at a time each) speak to it. In one run it measures
       backends of this database and the server's own processes), and the rest (`other`: other
       work on the machine; large when something else runs beside the benchmark).
 Server workers, clients and PostgreSQL share the machine's cores. The schema is removed at
-the end (and the report schema the server made, if it made it) unless --keep, which also
+the end (and the report schema of its own that the server made) unless --keep, which also
 keeps the server's log. The last output line is JSON.
 """
 
@@ -35,6 +35,7 @@ from functools import partial
 from typing import Any
 
 from application.service import CredentialService
+from application.settings import DEFAULT_REPORT_SCHEMA
 from benchmarks.histories import TODAY, Histories, load
 from benchmarks.server import Client, Server, cpu_per_operation, cpu_snapshot
 from benchmarks.target import Target, database_url
@@ -50,7 +51,6 @@ from benchmarks.workers import (
     timed_loop,
 )
 from entrypoints.server import default_workers
-from projections.store import DEFAULT_SCHEMA as REPORTS_SCHEMA
 
 TARGETS = {"http_command_ratio": 0.25, "get_status_p99_ms": 20}
 
@@ -108,7 +108,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def run_server(args: argparse.Namespace, target: Target, members: Sequence[str],
                raw_workers: Workers, log: Callable[[str], None]) -> dict[str, Any]:
     """The phases against a running server; its figures."""
-    server = Server(target.url, args.workers)
+    server = Server(target.url, args.workers, report_schema(target))
     pools: list[Workers] = []
 
     def metered(kind: str, count: int) -> Metered:
@@ -224,19 +224,23 @@ def table(r: dict[str, Any]) -> list[str]:
     return [f"{name:<30} {value!s:>14}   {note}" for name, value, note in rows]
 
 
+def report_schema(target: Target) -> str:
+    """The server's report tables go in a schema of the run's own, never the live one."""
+    return f"{target.schema}_reports" if target.backend == "postgres" else DEFAULT_REPORT_SCHEMA
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     target = Target(database_url(args.url), args.keep)
     if target.backend != "postgres":
         print("note: not PostgreSQL; SQLite takes one writer at a time", flush=True)
-    reports_existed = target.backend == "postgres" and target.schema_exists(REPORTS_SCHEMA)
     service = CredentialService({"POSTGRES_POOL_SIZE": "1"}, database_url=target.url)
     try:
         result = measure(args, target, service, lambda line: print(line, flush=True))
     finally:
         service.close()
-        if target.backend == "postgres" and not reports_existed and not args.keep:
-            target.drop_schema(REPORTS_SCHEMA)  # made by the server beside our store
+        if target.backend == "postgres" and not args.keep:
+            target.drop_schema(report_schema(target))  # made by the server beside our store
         target.cleanup()
     for line in table(result):
         print(line)

@@ -35,12 +35,14 @@ from typing import Any
 from eventsourcing.persistence import StoredEvent
 
 from application.service import CredentialService
+from application.settings import Settings
 from benchmarks.histories import Histories, load
 from benchmarks.target import Target
 from benchmarks.workers import machine_figures
 from domain.credential import credential_id
 from domain.events import ActivityClaimed
-from projections.projector import Projector, open_read_models
+from projections.backends import open_read_models
+from projections.projector import Projector
 
 DEFAULT_URL = "postgresql://root@127.0.0.1:5432/bench_projections"
 LONG_SHARE = 0.2  # of the events, in members with about 300 events each
@@ -119,7 +121,7 @@ def measure(args: argparse.Namespace, target: Target, service: CredentialService
     scanned, scanning = raw_scan(target, service)
     print(f"raw scan: {scanned} rows in {scanning:.2f} s", flush=True)
 
-    location = {"schema": f"{getattr(target, 'schema', 'bench')}_reports", "prefix": "bench_reports_"}
+    location = {"report_schema": f"{getattr(target, 'schema', 'bench')}_reports", "report_prefix": "bench_reports_"}
     models = open_read_models(service, **location)
     projector = Projector(service, models, page_size=args.page_size, build_parts=args.parts)
     try:
@@ -155,7 +157,9 @@ def measure(args: argparse.Namespace, target: Target, service: CredentialService
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    url = os.environ.get("CREDENTIALS_DATABASE_URL") or DEFAULT_URL
+    # Unless a store is configured, a PostgreSQL database of its own, not the service's SQLite file.
+    configured = Settings.from_environment().database_url
+    url = DEFAULT_URL if configured == Settings().database_url else configured
     target = Target(url, args.keep)
     service = CredentialService(database_url=target.url)
     try:

@@ -84,13 +84,14 @@ class Client:
 class Server:
     """`credentials serve --workers W` on a free port of 127.0.0.1, with a staff token of its own."""
 
-    def __init__(self, database_url: str, workers: int) -> None:
+    def __init__(self, database_url: str, workers: int, report_schema: str) -> None:
         self.token = secrets.token_urlsafe(24)
         self.port = free_port()
         self.workers = workers
         handle, name = tempfile.mkstemp(prefix="bench-server-", suffix=".log")
         self.log = Path(name)
-        env = {**os.environ, "CREDENTIALS_DATABASE_URL": database_url, "CREDENTIALS_TOKENS": f"staff:{self.token}"}
+        env = {**os.environ, "CREDENTIALS_DATABASE_URL": database_url, "CREDENTIALS_TOKENS": f"staff:{self.token}",
+               "CREDENTIALS_REPORT_SCHEMA": report_schema}
         with os.fdopen(handle, "wb") as out:
             self.process = subprocess.Popen(
                 [*CLI, "serve", "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(workers)],

@@ -16,12 +16,13 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 import psycopg
 
 from application.service import CredentialService
+from application.settings import Settings
 from application.storage import storage_from_url
 
 
 def database_url(url: str | None = None) -> str:
-    """--url, else CREDENTIALS_DATABASE_URL, else the project's default (SQLite)."""
-    return url or os.environ.get("CREDENTIALS_DATABASE_URL") or storage_from_url().url
+    """--url, else the database URL setting (CREDENTIALS_DATABASE_URL), else the project's default (SQLite)."""
+    return url or Settings.from_environment().database_url
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from api_support import TOKEN_CONFIG, Api, api_on, refused
 from flask import Flask
 
 from application.service import CredentialService
+from application.settings import Settings, SettingsError
 from web import create_app
 
 
@@ -60,11 +61,10 @@ def test_an_unexpected_failure_answers_a_generic_500_and_logs_the_cause(
     assert "secret internals" in caplog.text  # the cause is in the log, for whoever has the id
 
 
-def test_when_storage_does_not_answer_health_is_503_and_requests_503(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_when_storage_does_not_answer_health_is_503_and_requests_503() -> None:
     # Nothing listens on port 9: the store cannot be opened.
-    monkeypatch.setenv("CREDENTIALS_DATABASE_URL", "postgresql://root@127.0.0.1:9/nothing")
-    monkeypatch.setenv("POSTGRES_CONNECT_TIMEOUT", "1")
-    client = create_app(tokens=TOKEN_CONFIG).test_client()
+    settings = Settings(database_url="postgresql://root@127.0.0.1:9/nothing", tokens=TOKEN_CONFIG)
+    client = create_app(settings).test_client()
     health = client.get("/health")
     assert health.status_code == 503
     assert health.get_json() == {"status": "unavailable"}
@@ -73,12 +73,9 @@ def test_when_storage_does_not_answer_health_is_503_and_requests_503(monkeypatch
     assert response.get_json()["error"]["code"] == "storage_unavailable"
 
 
-def test_a_malformed_database_url_fails_when_the_app_is_built(monkeypatch: pytest.MonkeyPatch) -> None:
-    from application.storage import StorageConfigError
-
-    monkeypatch.setenv("CREDENTIALS_DATABASE_URL", "mysql://nope")
-    with pytest.raises(StorageConfigError):
-        create_app(tokens=TOKEN_CONFIG)
+def test_a_malformed_database_url_is_refused_when_the_settings_are_read() -> None:
+    with pytest.raises(SettingsError, match="CREDENTIALS_DATABASE_URL"):
+        Settings.from_environment({"CREDENTIALS_DATABASE_URL": "mysql://nope"})
 
 
 def test_health_answers_ok_when_storage_answers(api: Api) -> None:

@@ -23,6 +23,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from application.settings import Settings
 from web import create_app
 from web.openapi import operations
 from web.schemas.parameters import NoQuery
@@ -30,7 +31,7 @@ from web.schemas.parameters import NoQuery
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 KNOWN_MEMBER = "m-1042"  # the member id /openapi.json gives as its example
 # The operations, listed from an app that never opens its store (it is opened on first use).
-OPERATIONS = operations(create_app(tokens=""))
+OPERATIONS = operations(create_app(Settings(tokens="")))
 # (operation, mode, whether the path names the member on record): random member ids are
 # almost always unknown (404), so member operations are also fuzzed on the known member.
 # Invalid input can only be made for an operation that takes some.

@@ -11,21 +11,15 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from application.service import CredentialService
+from application.settings import Settings
 from web import create_app
-from web.dashboard.access import SECRET_KEY_VARIABLE, SECURE_COOKIES_VARIABLE
 
 COOKIE = "credentials_session"
 
 
-@pytest.fixture(autouse=True)
-def _no_configured_secret(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(SECRET_KEY_VARIABLE, raising=False)
-    monkeypatch.delenv(SECURE_COOKIES_VARIABLE, raising=False)
-
-
 @pytest.fixture
 def app(memory_service: CredentialService) -> Flask:
-    return create_app(memory_service, tokens=TOKEN_CONFIG)
+    return create_app(Settings(tokens=TOKEN_CONFIG), memory_service)
 
 
 @pytest.fixture
@@ -79,10 +73,8 @@ def test_login_sets_a_strict_httponly_cookie_holding_the_role_not_the_token(app:
     assert client.get("/dashboard").status_code == 200
 
 
-def test_behind_tls_the_cookie_is_marked_secure(memory_service: CredentialService,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(SECURE_COOKIES_VARIABLE, "true")
-    client = create_app(memory_service, tokens=TOKEN_CONFIG).test_client()
+def test_behind_tls_the_cookie_is_marked_secure(memory_service: CredentialService) -> None:
+    client = create_app(Settings(tokens=TOKEN_CONFIG, secure_cookies=True), memory_service).test_client()
     response = client.post("/dashboard/login", data={"token": TOKENS["staff"]}, base_url="https://localhost")
     assert response.status_code == 303
     assert "; Secure" in response.headers["Set-Cookie"]
@@ -139,10 +131,10 @@ def test_the_session_never_authorizes_the_api(client: FlaskClient) -> None:
     assert client.get("/reports/audits?year=2026").status_code == 401
 
 
-def test_every_worker_accepts_the_cookie_and_changed_tokens_end_it(memory_service: CredentialService,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_every_worker_accepts_the_cookie_and_changed_tokens_end_it(memory_service: CredentialService) -> None:
     # Under gunicorn each worker builds its own app from the same configuration.
-    first, second = create_app(memory_service, TOKEN_CONFIG), create_app(memory_service, TOKEN_CONFIG)
+    settings = Settings(tokens=TOKEN_CONFIG)
+    first, second = create_app(settings, memory_service), create_app(settings, memory_service)
     client = first.test_client()
     login(client, "staff")
     cookie = client.get_cookie(COOKIE)
@@ -150,16 +142,18 @@ def test_every_worker_accepts_the_cookie_and_changed_tokens_end_it(memory_servic
     other = second.test_client()
     other.set_cookie(COOKIE, cookie.value)
     assert other.get("/dashboard").status_code == 200
-    rotated = create_app(memory_service, f"staff:a-new-token,reporter:{TOKENS['reporter']}").test_client()
+    rotated_tokens = f"staff:a-new-token,reporter:{TOKENS['reporter']}"
+    rotated = create_app(Settings(tokens=rotated_tokens), memory_service).test_client()
     rotated.set_cookie(COOKIE, cookie.value)
     assert rotated.get("/dashboard").status_code == 303
     # With a configured key the key survives the change, but the removed token's sessions do not.
-    monkeypatch.setenv(SECRET_KEY_VARIABLE, "a configured secret key")
-    keyed = create_app(memory_service, TOKEN_CONFIG).test_client()
+    secret = "a configured secret key"
+    keyed = create_app(Settings(tokens=TOKEN_CONFIG, secret_key=secret), memory_service).test_client()
     login(keyed, "staff")
     keyed_cookie = keyed.get_cookie(COOKIE)
     assert keyed_cookie is not None
-    without_staff = create_app(memory_service, f"reporter:{TOKENS['reporter']}").test_client()
+    without_staff = create_app(Settings(tokens=f"reporter:{TOKENS['reporter']}", secret_key=secret),
+                               memory_service).test_client()
     without_staff.set_cookie(COOKIE, keyed_cookie.value)
     assert without_staff.get("/dashboard").status_code == 303
 

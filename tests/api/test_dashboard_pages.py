@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from application.service import CredentialService
+from application.settings import Settings
 from web import create_app
 from web.dashboard.charts import Part, Period, Row, band_chart, horizontal_bars, nice_step
 
@@ -22,7 +23,7 @@ READER = {"Authorization": f"Bearer {TOKENS['reporter']}"}
 
 @pytest.fixture
 def client(service: CredentialService) -> FlaskClient:
-    return create_app(service, tokens=TOKEN_CONFIG).test_client()
+    return create_app(Settings(tokens=TOKEN_CONFIG), service).test_client()
 
 
 @pytest.fixture
@@ -157,7 +158,7 @@ def test_the_member_page_answers_as_of_a_date_and_as_known_at_a_time(scenario: F
 def test_no_query_text_makes_a_server_error(name: str, value: str, path: str) -> None:
     service = CredentialService(database_url="memory://")
     try:
-        client = create_app(service, tokens=TOKEN_CONFIG).test_client()
+        client = create_app(Settings(tokens=TOKEN_CONFIG), service).test_client()
         response = client.get(path, query_string={name: value}, headers=READER)
         assert response.status_code < 500, response.get_data(as_text=True)[:500]
         signed_in = client.post("/dashboard/login", data={"token": TOKENS["staff"], name: value})
@@ -175,7 +176,7 @@ def test_an_unknown_member_is_a_404_page(scenario: FlaskClient) -> None:
 
 def test_member_search_by_id_or_name(service: CredentialService) -> None:
     # On both stores: the search reads the store's notifications itself.
-    client = create_app(service, tokens=TOKEN_CONFIG).test_client()
+    client = create_app(Settings(tokens=TOKEN_CONFIG), service).test_client()
     record_scenario(Api(client))
     exact = client.get("/dashboard/members?q=m-active", headers=READER)
     assert (exact.status_code, exact.headers["Location"]) == (303, "/dashboard/members/m-active")

@@ -17,7 +17,7 @@ from service_support import ServiceFactory
 from application.service import AuditSelectionReport, CommandOutcome, CredentialService
 from domain.errors import ConcurrentChange, IdempotencyKeyReused
 from domain.events import ActivityClaimed
-from domain.status import Status
+from domain.states import Status
 
 T = TypeVar("T")
 

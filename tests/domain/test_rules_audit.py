@@ -12,7 +12,7 @@ from service_support import ServiceFactory
 from application.service import AuditSelectionReport, CredentialService
 from domain.errors import InvalidCommand, RuleViolation
 from domain.events import ActivityClaimed, AuditReviewed, AuditSelected, DocumentationRejected
-from domain.status import AuditState, Status
+from domain.states import AuditState, Status
 
 
 def audited(service: CredentialService, member_id: str = "m-1", selected_on: str = "2023-03-01") -> list[str]:
@@ -358,6 +358,7 @@ def test_the_yearly_draw_records_the_seed_and_rate_on_each_selection(service: Cr
     """FAQ: What is the yearly audit? (selection must be reproducible: record the seed and the rate)"""
     population(service)
     report = service.select_audits(2022, Decimal("0.5"), "2023-audit", D("2023-03-01"))
+    assert report.selected  # else the loop below would check nothing
     for member_id in report.selected:
         selected = stored_facts(service, member_id)[-1]
         assert isinstance(selected, AuditSelected)

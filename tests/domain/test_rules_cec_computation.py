@@ -104,7 +104,8 @@ def test_a_college_course_with_a_grade_of_c_or_better_is_accepted(grade: str) ->
 @pytest.mark.parametrize("grade", ["C-", "D+", "D", "F"])
 def test_a_college_course_with_a_grade_below_c_is_refused_with_grade_below_c(grade: str) -> None:
     """FAQ: How do I get credit for College Courses?"""
-    assert refusal("college_course", credit_hours=3, grade=grade).code == "grade_below_c"
+    error = refusal("college_course", credit_hours=3, grade=grade)
+    assert (error.code, error.details) == ("grade_below_c", {"grade": grade})
 
 
 def test_a_college_course_with_something_that_is_not_a_letter_grade_is_malformed() -> None:
@@ -136,8 +137,10 @@ def test_teaching_and_lecturing_need_a_course_id_to_count_the_content_once(categ
 
 @pytest.mark.parametrize("category", ["cpr", "bls", "certification_exam", "membership", "committee"])
 def test_a_never_accepted_activity_is_refused_with_not_accepted_category(category: str) -> None:
-    """FAQ: Can I use CECs earned from other organizations?"""
-    assert refusal(category, hours=4).code == "not_accepted_category"
+    """FAQ: Can I use CECs earned from other organizations? ("does not accept CECs for certification exams,
+    professional memberships, committee involvement or CPR training")"""
+    error = refusal(category, hours=4)
+    assert (error.code, error.details) == ("not_accepted_category", {"category": category})
 
 
 def test_cpr_is_refused_because_it_is_required_for_acsm_credentials() -> None:

@@ -10,7 +10,7 @@ from rules_support import D, refused, stored_types, workshop
 from service_support import StepClock
 
 from application.service import CredentialService
-from domain.status import Status
+from domain.states import Status
 
 
 def test_a_member_certified_as_cpt_is_active_at_the_cpt_level_from_the_certification_date(

@@ -7,7 +7,7 @@ from decimal import Decimal
 from rules_support import D, certified_cpt_with, claim, refused, workshop
 
 from application.service import CredentialService
-from domain.status import Status
+from domain.states import Status
 
 
 def cycle_of(service: CredentialService, member_id: str, on: str) -> tuple[str, str]:

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from rules_support import D, Ledger, renewed_cpt
 
-from domain.status import AuditState, Status
+from domain.states import AuditState, Status
 
 
 def lapsed_cpt() -> Ledger:

@@ -9,7 +9,7 @@ from rules_support import D, certified_cpt_with, claim, refused, stored_facts, w
 
 from application.service import CredentialService
 from domain.events import RenewalSubmitted
-from domain.status import Status
+from domain.states import Status
 
 
 def last_renewal(service: CredentialService, member_id: str = "m-1") -> RenewalSubmitted:

@@ -11,8 +11,9 @@ from rules_support import D, certified_cpt_with, claim, refused, stored_facts, s
 from service_support import StepClock
 
 from application.service import CredentialService
+from domain.document import CredentialStatus
 from domain.events import Invalidated, Lapse, MarkedInactive, RenewalSubmitted
-from domain.status import AuditState, CredentialStatus, Status
+from domain.states import AuditState, Status
 
 # Dates around every deadline of a lapsed CPT certified 2019-05-10, and of an audit selected 2023-03-01.
 PROBE_DATES = [D(day) for day in (

@@ -15,8 +15,11 @@ from projections_support import BOOK, facts, generated, insert, interleaved, pop
 from application.service import CredentialService
 from domain.policy import FAQ_ERA, PolicyBook, amended
 from domain.timeline import timeline
-from projections import queries, reports
+from projections.backends import open_read_models
+from projections.postgres import PostgresReadModels
 from projections.projector import OtherPolicyBook, Projector
+from projections.queries import TableQueries
+from projections.replayed import ReplayQueries
 from projections.store import ReadModels, policy_fingerprint
 
 pytest_plugins = ["projections_fixtures"]
@@ -68,41 +71,61 @@ def test_reports_from_the_tables_equal_the_replayed_reports_before_on_and_after_
     populate(service, REPORT_MEMBERS, seed=5)
     projector.catch_up()
     for report, arguments, answer in replayed_reports():
-        assert getattr(queries, report)(models, *arguments) == answer, (report, arguments)
+        assert getattr(TableQueries(models), report)(*arguments) == answer, (report, arguments)
 
 
 @functools.cache
 def replayed_reports() -> list[tuple[str, tuple[object, ...], object]]:
-    """What `projections.reports` answers, replaying every member: the same on every backend."""
+    """What `projections.replayed` answers, replaying every member: the same on every backend."""
     histories = facts(REPORT_MEMBERS, 5)
+    replay = ReplayQueries(histories, BOOK)
     answers: list[tuple[str, tuple[object, ...], object]] = [
-        ("status_counts", (on,), reports.status_counts(histories, on, BOOK)) for on in _deadline_dates(histories, 40)
+        ("status_counts", (on,), replay.status_counts(on)) for on in _deadline_dates(histories, 40)
     ]
     for year in range(2008, 2029, 3):
-        answers.append(("cec_categories", (year,), reports.cec_categories(histories, year)))
+        answers.append(("cec_categories", (year,), replay.cec_categories(year)))
         for as_of in (date(year, 1, 1), date(year, 12, 31), date(year + 1, 1, 1), date(year + 1, 7, 1),
                       date(2026, 11, 28)):
-            answers.append(("renewals_due", (year, as_of), reports.renewals_due(histories, year, as_of, BOOK)))
-            answers.append(("audits", (year, as_of), reports.audits(histories, year, as_of, BOOK)))
+            answers.append(("renewals_due", (year, as_of), replay.renewals_due(year, as_of)))
+            answers.append(("audits", (year, as_of), replay.audits(year, as_of)))
     return answers
 
 
 def test_the_postgresql_views_answer_as_the_queries_do(
         service: CredentialService, models: ReadModels, projector: Projector) -> None:
-    if not models.postgres:
+    if not isinstance(models, PostgresReadModels):
         pytest.skip("the BI views are PostgreSQL's")
     populate(service, 100, seed=9)
     projector.catch_up()
     on, year = date(2024, 1, 1), 2024
-    counts = queries.status_counts(models, on)
+    counts = TableQueries(models).status_counts(on)
     by_function = models.fetch("SELECT status, level, members FROM {status_counts_on}(%(on)s)", {"on": on})
     assert sorted(by_function, key=str) == sorted(((r.status, r.level, r.members) for r in counts.rows), key=str)
     by_view = models.fetch("SELECT category, claims, members, cecs FROM {cecs_by_category_year} "
                            "WHERE year = %(year)s ORDER BY category", {"year": year})
-    by_query = queries.cec_categories(models, year).categories
+    by_query = TableQueries(models).cec_categories(year).categories
     assert by_view == [(c.category, c.claims, c.members, c.cecs) for c in by_query]
-    for view in ("status_counts_today", "renewals_due_by_month", "audits_by_year_state"):
-        assert models.fetch(f"SELECT COUNT(*) FROM {{{view}}}", {})[0][0] > 0
+    # The views as of today, the database's current_date, against the replayed reports of that day.
+    today_views = ("status_counts_today", "renewals_due_by_month", "audits_by_year_state")
+    for _ in range(2):  # read again if midnight passed while reading
+        today = models.fetch("SELECT current_date", {})[0][0]
+        by_views = {view: sorted(models.fetch(f"SELECT * FROM {{{view}}}", {}), key=str) for view in today_views}
+        if models.fetch("SELECT current_date", {})[0][0] == today:
+            break
+    histories, years = facts(100, 9), range(2000, today.year + 6)  # what populate stored; every cycle's year
+    replay = ReplayQueries(histories, BOOK)
+    statuses = replay.status_counts(today).rows
+    renewals = {year: replay.renewals_due(year, today).months for year in years}
+    audited = {year: replay.audits(year, today).by_state for year in years}
+    expected = {
+        "status_counts_today": [(r.status, r.level, r.members) for r in statuses],
+        "renewals_due_by_month": [(year, m.month, m.due, m.renewed, m.renewed_late)
+                                  for year, months in renewals.items() for m in months if m.due],
+        "audits_by_year_state": [(year, r.state, r.audits) for year, rows in audited.items() for r in rows if r.audits],
+    }
+    for view, rows in expected.items():
+        assert rows, view  # something to compare: the histories reach each report
+        assert by_views[view] == sorted(rows, key=str), view
 
 
 def test_a_rebuild_leaves_the_old_tables_readable_until_the_swap(
@@ -115,8 +138,6 @@ def test_a_rebuild_leaves_the_old_tables_readable_until_the_swap(
     seen_before_swap = []
 
     def reader() -> None:  # another connection, as a dashboard would have
-        from projections.projector import open_read_models
-
         other = open_read_models(service, **location)
         seen_before_swap.append((snapshot(other), other.position()))
         other.close()
@@ -172,13 +193,13 @@ def test_tables_computed_under_another_policy_book_are_rebuilt_by_the_next_catch
         make_service, models: ReadModels, projector: Projector) -> None:
     populate(projector.service, REPORT_MEMBERS, seed=5)
     projector.catch_up()
-    under_default = queries.status_counts(models, date(2024, 5, 1))
+    under_default = TableQueries(models).status_counts(date(2024, 5, 1))
     amended_projector = Projector(make_service(policy=SHORT_GRACE), models)
     assert not amended_projector.lag().current_policy
     amended_projector.catch_up(stream_from_zero=False)  # pages alone cannot redo every member: it rebuilds
     histories = facts(REPORT_MEMBERS, 5)
-    replayed = reports.status_counts(histories, date(2024, 5, 1), SHORT_GRACE)
-    assert queries.status_counts(models, date(2024, 5, 1)) == replayed != under_default
+    replayed = ReplayQueries(histories, SHORT_GRACE).status_counts(date(2024, 5, 1))
+    assert TableQueries(models).status_counts(date(2024, 5, 1)) == replayed != under_default
     assert amended_projector.lag().current_policy
     amended_projector.close()
 
@@ -199,8 +220,6 @@ def test_a_follower_of_the_old_policy_book_writes_nothing_once_the_tables_follow
 
 def test_a_second_rebuild_is_refused_while_one_runs(service: CredentialService, models: ReadModels,
                                                     location: dict[str, str]) -> None:
-    from projections.projector import open_read_models
-
     models.prepare_build("policy")
     second = open_read_models(service, **location)
     try:

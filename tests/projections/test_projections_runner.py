@@ -27,7 +27,7 @@ pytest_plugins = ["projections_fixtures"]
 
 def projections_cli(backend: str, location: dict[str, str], *args: str) -> subprocess.Popen[str]:
     command = [sys.executable, "-m", "entrypoints.cli", "projections", *args,
-               "--schema", location["schema"], "--prefix", location["prefix"]]
+               "--schema", location["report_schema"], "--prefix", location["report_prefix"]]
     env = {**os.environ, "CREDENTIALS_DATABASE_URL": backend}
     return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 

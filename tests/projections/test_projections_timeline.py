@@ -10,11 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rules_support import D
 
+from domain.document import status_of
 from domain.events import CredentialFact
 from domain.policy import DEFAULT_POLICY
-from domain.status import Status, status_of
+from domain.states import AuditState, Status
 from domain.timeline import FOREVER, Timeline, timeline
-from projections import reports
+from projections.replayed import ReplayQueries
 
 
 def deadline_dates(line: Timeline) -> list[date]:
@@ -77,10 +78,10 @@ def test_the_status_document_on_today_is_the_one_status_of_answers(spec, seed) -
 @given(histories, st.integers(0, 2**16))
 def test_cycles_and_audits_give_the_renewal_and_audit_reports_for_any_date(spec, seed) -> None:
     facts = build(spec)
-    line = timeline(facts, BOOK)
+    line, replay = timeline(facts, BOOK), ReplayQueries([facts], BOOK)
     for as_of in report_dates(facts, line, seed):
         for year in {as_of.year - 1, as_of.year, as_of.year + 1, *(c.end.year for c in line.cycles)}:
-            due = reports.renewals_due([facts], year, as_of, BOOK)
+            due = replay.renewals_due(year, as_of)
             cycles = [c for c in line.cycles if c.end.year == year and c.begun_on <= as_of
                       and (c.cut_short_on is None or c.cut_short_on > as_of)]
             assert due.due == len(cycles), (year, as_of)
@@ -88,10 +89,10 @@ def test_cycles_and_audits_give_the_renewal_and_audit_reports_for_any_date(spec,
             late = sum(m.renewed_late for m in due.months)
             assert late == sum(1 for c in cycles if c.renewed_on and c.end < c.renewed_on <= as_of)
         for year in {a.selected_on.year for a in line.audits}:
-            audited = reports.audits([facts], year, as_of, BOOK)
+            audited = replay.audits(year, as_of)
             states = [a.state_on(as_of) for a in line.audits if a.selected_on.year == year and a.selected_on <= as_of]
             expected = {row.state: row.audits for row in audited.by_state}
-            assert expected == {s.value: sum(1 for x in states if x is s) for s in reports.AuditState}, (year, as_of)
+            assert expected == {s.value: sum(1 for x in states if x is s) for s in AuditState}, (year, as_of)
 
 
 def test_a_cycle_ending_in_the_future_makes_the_member_inactive_with_no_new_fact() -> None:

@@ -9,6 +9,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from application.service import CredentialService
+from application.settings import Settings
 from web import create_app
 
 TOKENS = {"staff": "staff-secret-token", "auditor": "auditor-secret-token", "reporter": "reporter-secret-token"}
@@ -71,4 +72,4 @@ def refused(response: TestResponse, status: int, code: str | None = None) -> dic
 
 def api_on(service: CredentialService) -> Api:
     """The API over `service`, with every role's token configured."""
-    return Api(create_app(service, tokens=TOKEN_CONFIG).test_client())
+    return Api(create_app(Settings(tokens=TOKEN_CONFIG), service).test_client())

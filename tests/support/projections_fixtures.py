@@ -9,7 +9,8 @@ import psycopg
 import pytest
 
 from application.service import CredentialService
-from projections.projector import Projector, open_read_models
+from projections.backends import open_read_models
+from projections.projector import Projector
 from projections.store import ReadModels
 
 
@@ -17,7 +18,7 @@ from projections.store import ReadModels
 def location(backend: str) -> Iterator[dict[str, str]]:
     """A schema (PostgreSQL) or table prefix (SQLite) no other test uses; dropped afterwards."""
     name = f"reports_{uuid.uuid4().hex[:8]}"
-    yield {"schema": name, "prefix": f"{name}_"}
+    yield {"report_schema": name, "report_prefix": f"{name}_"}
     if backend.startswith("postgresql"):
         with psycopg.connect(backend, autocommit=True) as conn:
             for schema in (name, f"{name}_build"):

@@ -24,7 +24,7 @@ from domain.errors import CredentialError
 from domain.events import CredentialFact
 from domain.policy import DEFAULT_POLICY
 from domain.rules import ActivityClaim
-from domain.status import Status
+from domain.states import Status
 from projections.store import ReadModels
 from projections.tables import MEMBER_TABLES
 

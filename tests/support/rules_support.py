@@ -18,11 +18,12 @@ import pytest
 
 from application.service import CredentialService
 from domain.credential import Credential, Stamp, credential_id
+from domain.document import CredentialStatus, status_of
 from domain.errors import RuleViolation
 from domain.events import CredentialFact
+from domain.fold import Fold
 from domain.policy import DEFAULT_POLICY, PolicyBook
 from domain.rules import ActivityClaim
-from domain.status import CredentialStatus, Fold, status_of
 
 D = date.fromisoformat
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from application.settings import Settings
 from web.auth import TokenBook
 from web.dashboard import access
 from web.dashboard import pages as _pages  # noqa: F401  (importing registers the pages' routes)
@@ -16,6 +17,6 @@ from web.dashboard.blueprint import dashboard
 __all__ = ["install_dashboard"]
 
 
-def install_dashboard(app: Flask, book: TokenBook) -> None:
-    access.configure_sessions(app, book)
+def install_dashboard(app: Flask, book: TokenBook, settings: Settings) -> None:
+    access.configure_sessions(app, book, settings)
     app.register_blueprint(dashboard)

@@ -4,7 +4,7 @@ A browser cannot send a bearer header when it follows a link, so staff paste the
 into the login form once; the session cookie then holds their role and a tag of the token
 (an HMAC under the app's secret key), never the token itself. Every request checks that the
 tag still matches a configured token of that role, so removing a token from
-CREDENTIALS_TOKENS ends its sessions too. Scripts and tests may send
+the tokens setting ends its sessions too. Scripts and tests may send
 `Authorization: Bearer <token>` instead, exactly as to the API.
 
 The cookie is signed (Flask's session), HttpOnly and SameSite=Strict: another site can
@@ -17,7 +17,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
-import os
 import secrets
 from collections.abc import Callable
 from datetime import timedelta
@@ -27,26 +26,23 @@ from urllib.parse import urlsplit
 from flask import Flask, current_app, g, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
+from application.settings import Settings
 from web.auth import ROLE_PERMISSIONS, Permission, TokenBook, authorize, token_digest
 from web.dashboard.blueprint import dashboard
 from web.endpoint import TOKENS
 from web.errors import ApiError
 
-SECRET_KEY_VARIABLE = "CREDENTIALS_SECRET_KEY"
-# Set behind a TLS-terminating proxy: the browser then sends the cookie over HTTPS only.
-SECURE_COOKIES_VARIABLE = "CREDENTIALS_SECURE_COOKIES"
 SESSION_LIFETIME = timedelta(hours=8)  # a working day: then the token is asked for again
 ROLE, TAG = "role", "token_tag"
 
 
-def session_secret(book: TokenBook) -> bytes:
-    """CREDENTIALS_SECRET_KEY when set; else derived from every configured token.
+def session_secret(book: TokenBook, configured: str = "") -> bytes:
+    """The configured secret key when set; else derived from every configured token.
 
     gunicorn runs several workers, each building its own app: a random key per process
     would make a cookie signed by one worker unreadable by the next. Deriving it from all
     the tokens gives every worker the same key, one that a holder of a single token cannot
     compute, and a new key (so new logins) whenever the tokens change."""
-    configured = os.environ.get(SECRET_KEY_VARIABLE, "")
     if configured:
         return configured.encode()
     if not book.entries:
@@ -55,13 +51,14 @@ def session_secret(book: TokenBook) -> bytes:
     return hmac.new(b"credentials dashboard session", material, hashlib.sha256).digest()
 
 
-def configure_sessions(app: Flask, book: TokenBook) -> None:
-    app.secret_key = session_secret(book)
+def configure_sessions(app: Flask, book: TokenBook, settings: Settings) -> None:
+    app.secret_key = session_secret(book, settings.secret_key)
     app.config.update(
         SESSION_COOKIE_NAME="credentials_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
-        SESSION_COOKIE_SECURE=os.environ.get(SECURE_COOKIES_VARIABLE, "").lower() in {"1", "true", "yes"},
+        # Set behind a TLS-terminating proxy: the browser then sends the cookie over HTTPS only.
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
         PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME,
     )
 

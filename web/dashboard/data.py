@@ -1,7 +1,7 @@
 """Where the staff pages get their data.
 
 Reports come from the read-model tables, brought up to date first, exactly as /reports/*
-answers them (web.services.reports). Member pages read one member through the application
+answers them (web.services.answer_reports). Member pages read one member through the application
 service, as the member endpoints do, so their as-of and known-at answers stay exact.
 """
 
@@ -12,20 +12,21 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from application.service import HistoryEntry
+from domain.document import CredentialStatus, status_of
 from domain.errors import MemberNotFound
 from domain.events import CredentialFact, CredentialOpened
-from domain.status import CredentialStatus, Transition, replay, status_of
-from projections import reports as compute
-from web.services import reports as current_reports
-from web.services import service
+from domain.fold import Transition
+from domain.replay import replay
+from projections.answers import AuditsReport, CecCategories, RenewalsDue, StatusCounts
+from web.services import answer_reports, service
 
 
 @dataclass(frozen=True)
-class Reports:
-    status_counts: compute.StatusCounts
-    renewals_due: compute.RenewalsDue
-    audits: compute.AuditsReport
-    cec_categories: compute.CecCategories
+class DashboardReports:
+    status_counts: StatusCounts
+    renewals_due: RenewalsDue
+    audits: AuditsReport
+    cec_categories: CecCategories
 
 
 @dataclass(frozen=True)
@@ -52,13 +53,13 @@ def now() -> datetime:
     return service().clock()
 
 
-def reports(on: date, year: int) -> Reports:
+def dashboard_reports(on: date, year: int) -> DashboardReports:
     """The four reports of the dashboard: status counts on `on`; the yearly ones for `year`,
     as of today (as /reports/* answers them)."""
     as_of = service().today()
-    return current_reports(lambda answers: Reports(
-        answers.status_counts(on), answers.renewals_due(year, as_of), answers.audits(year, as_of),
-        answers.cec_categories(year)))
+    return answer_reports(lambda queries: DashboardReports(
+        queries.status_counts(on), queries.renewals_due(year, as_of), queries.audits(year, as_of),
+        queries.cec_categories(year)))
 
 
 def members_matching(text: str, limit: int) -> list[MemberSummary]:

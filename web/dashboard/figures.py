@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from domain.status import Status, Transition
-from projections.reports import AuditsReport, CecCategories, RenewalsDue, StatusCounts
+from domain.fold import Transition
+from domain.states import Status
+from projections.answers import AuditsReport, CecCategories, RenewalsDue, StatusCounts
 from web.dashboard.charts import BandChart, BarChart, Part, Period, Row, band_chart, horizontal_bars, vertical_bars
 from web.dashboard.wording import MONTHS, humanize, number
 

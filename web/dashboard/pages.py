@@ -71,7 +71,7 @@ def overview() -> str:
     today = data.today()
     on = _date_arg("on", today)
     year = _year_arg("year", on.year)
-    reports = data.reports(on, year)
+    reports = data.dashboard_reports(on, year)
     charts = {
         "status": figures.status_chart(reports.status_counts),
         "renewals": figures.renewals_chart(reports.renewals_due),

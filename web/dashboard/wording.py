@@ -20,7 +20,7 @@ from domain.events import (
     MarkedInactive,
     RenewalSubmitted,
 )
-from domain.status import cec_text
+from domain.reasons import cec_text
 from web.schemas.events import ENVELOPE
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint
 
+from application.commands import DrawAuditSample, ReviewDocumentation, SelectForAudit
 from application.service import AuditSelectionReport
 from web.auth import Permission
 from web.endpoint import Answer, Operation, endpoint
@@ -24,7 +25,7 @@ audits = Blueprint("audits", __name__)
     Permission.AUDIT, MemberPath, body=AuditBody, idempotent=True, refusals=COMMAND_REFUSALS,
 ))
 def select_member(path: dict[str, str], body: dict[str, Any], idempotency_key: str | None) -> Answer:
-    outcome = service().select_for_audit(path["member_id"], body["selected_on"], idempotency_key=idempotency_key)
+    outcome = service().execute(SelectForAudit(path["member_id"], **body), idempotency_key)
     return command_answer(outcome, outcome_status(outcome))
 
 
@@ -35,9 +36,7 @@ def select_member(path: dict[str, str], body: dict[str, Any], idempotency_key: s
     description="Records DocumentationRejected for each rejected activity, then the audit's outcome (AuditReviewed).",
 ))
 def review_documentation(path: dict[str, str], body: dict[str, Any], idempotency_key: str | None) -> Answer:
-    rejected = [(item["activity_id"], item["reason"]) for item in body["rejected"]]
-    outcome = service().review_documentation(path["member_id"], body["received_on"], rejected, body["replace_by"],
-                                             idempotency_key=idempotency_key)
+    outcome = service().execute(ReviewDocumentation(path["member_id"], **body), idempotency_key)
     return command_answer(outcome, outcome_status(outcome))
 
 
@@ -52,6 +51,5 @@ def selection_document(report: AuditSelectionReport) -> dict[str, Any]:
                 "level, reproducibly from `seed`. Drawing again selects the same members and records nothing new.",
 ))
 def select_sample(body: dict[str, Any], idempotency_key: str | None) -> dict[str, Any]:
-    report = service().select_audits(body["renewal_year"], body["rate"], body["seed"], body["selected_on"],
-                                     idempotency_key=idempotency_key)
+    report = service().execute(DrawAuditSample(**body), idempotency_key)
     return selection_document(report)

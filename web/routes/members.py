@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint
 
+from application.commands import Certify, ClaimActivity, SubmitRenewal
 from application.service import CommandOutcome, HistoryEntry
 from domain.events import CredentialOpened
 from domain.rules import ActivityClaim
@@ -39,8 +40,7 @@ def outcome_status(outcome: CommandOutcome) -> MemberStatus:
     description="The first certification opens the member's credential.",
 ))
 def certify(path: dict[str, str], body: dict[str, Any], idempotency_key: str | None) -> Answer:
-    outcome = service().certify(path["member_id"], body["certification"], body["certified_on"], body["name"],
-                                idempotency_key=idempotency_key)
+    outcome = service().execute(Certify(path["member_id"], **body), idempotency_key)
     return command_answer(outcome, outcome_status(outcome))
 
 
@@ -49,7 +49,7 @@ def certify(path: dict[str, str], body: dict[str, Any], idempotency_key: str | N
     Permission.RECORD, MemberPath, body=ActivityBody, idempotent=True, refusals=COMMAND_REFUSALS,
 ))
 def claim_activity(path: dict[str, str], body: dict[str, Any], idempotency_key: str | None) -> Answer:
-    outcome = service().claim_activity(path["member_id"], ActivityClaim(**body), idempotency_key=idempotency_key)
+    outcome = service().execute(ClaimActivity(path["member_id"], ActivityClaim(**body)), idempotency_key)
     return command_answer(outcome, {
         "activity_id": outcome.activity_id,
         "cecs_awarded": outcome.cecs_awarded,
@@ -62,8 +62,7 @@ def claim_activity(path: dict[str, str], body: dict[str, Any], idempotency_key: 
     Permission.RECORD, MemberPath, body=RenewalBody, idempotent=True, refusals=COMMAND_REFUSALS,
 ))
 def submit_renewal(path: dict[str, str], body: dict[str, Any], idempotency_key: str | None) -> Answer:
-    outcome = service().submit_renewal(path["member_id"], body["submitted_on"], body["fee_paid"],
-                                       idempotency_key=idempotency_key)
+    outcome = service().execute(SubmitRenewal(path["member_id"], **body), idempotency_key)
     return command_answer(outcome, outcome_status(outcome))
 
 

@@ -9,13 +9,12 @@ from typing import Any
 
 from flask import Blueprint
 
-from projections import reports as compute
+from projections.answers import AuditsReport, CecCategories, RenewalsDue, StatusCounts
 from web.auth import Permission
 from web.endpoint import Operation, endpoint
 from web.schemas.parameters import OnQuery, YearQuery
 from web.schemas.reports import AuditsDocument, CecCategoriesDocument, RenewalsDueDocument, StatusCountsDocument
-from web.services import reports as current_reports
-from web.services import service
+from web.services import answer_reports, service
 
 reports = Blueprint("reports", __name__)
 
@@ -27,26 +26,26 @@ def report(rule: str, summary: str, answer: type, query: type, rows: str) -> Ope
 
 @endpoint(reports, report("/reports/status-counts", "Members by status and level on a date",
                           StatusCountsDocument, OnQuery, "rows"))
-def status_counts(query: dict[str, Any]) -> compute.StatusCounts:
+def status_counts(query: dict[str, Any]) -> StatusCounts:
     on = query["on"] or service().today()
-    return current_reports(lambda answers: answers.status_counts(on))
+    return answer_reports(lambda queries: queries.status_counts(on))
 
 
 @endpoint(reports, report("/reports/renewals-due", "Cycles ending in a year, by month, and how many renewed",
                           RenewalsDueDocument, YearQuery, "months"))
-def renewals_due(query: dict[str, Any]) -> compute.RenewalsDue:
+def renewals_due(query: dict[str, Any]) -> RenewalsDue:
     as_of = service().today()
-    return current_reports(lambda answers: answers.renewals_due(query["year"], as_of))
+    return answer_reports(lambda queries: queries.renewals_due(query["year"], as_of))
 
 
 @endpoint(reports, report("/reports/audits", "Audits selected in a year, by state", AuditsDocument, YearQuery,
                           "by_state"))
-def audits(query: dict[str, Any]) -> compute.AuditsReport:
+def audits(query: dict[str, Any]) -> AuditsReport:
     as_of = service().today()
-    return current_reports(lambda answers: answers.audits(query["year"], as_of))
+    return answer_reports(lambda queries: queries.audits(query["year"], as_of))
 
 
 @endpoint(reports, report("/reports/cec-categories", "CECs claimed per category for activities completed in a year",
                           CecCategoriesDocument, YearQuery, "categories"))
-def cec_categories(query: dict[str, Any]) -> compute.CecCategories:
-    return current_reports(lambda answers: answers.cec_categories(query["year"]))
+def cec_categories(query: dict[str, Any]) -> CecCategories:
+    return answer_reports(lambda queries: queries.cec_categories(query["year"]))

@@ -6,7 +6,9 @@ date in the right window) is for the domain's rules to say, with their own codes
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from typing import Any
+
+from marshmallow import Schema, fields, post_load, validate
 
 from domain.events import Evidence
 from web.fields import Date, Money, Number, Text
@@ -57,11 +59,20 @@ class RejectedItem(Schema):
     activity_id = Text(required=True, limit=100)
     reason = Text(required=True, limit=500)
 
+    @post_load
+    def pair(self, item: dict[str, str], **_: Any) -> tuple[str, str]:
+        return item["activity_id"], item["reason"]
+
 
 class DocumentationBody(Schema):
     received_on = Date(required=True)
     rejected = fields.List(fields.Nested(RejectedItem), required=True, validate=validate.Length(max=1000))
     replace_by = Date(load_default=None, allow_none=True)
+
+    @post_load
+    def frozen_pairs(self, body: dict[str, Any], **_: Any) -> dict[str, Any]:
+        """`rejected` as the command holds it: a tuple of (activity id, reason) pairs."""
+        return {**body, "rejected": tuple(body["rejected"])}
 
 
 class SelectionBody(Schema):

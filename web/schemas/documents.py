@@ -12,7 +12,8 @@ from typing import Any
 
 from marshmallow import Schema, fields, pre_dump, validate
 
-from domain.status import AuditState, CredentialStatus, Status
+from domain.document import CredentialStatus
+from domain.states import AuditState, Status
 from web.fields import Cecs, Date, Money, Time
 from web.schemas.events import EventData
 

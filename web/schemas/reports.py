@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from domain.status import AuditState, Status
+from domain.states import AuditState, Status
 from web.fields import Cecs, Date
 
 STATUSES = [s.value for s in Status]

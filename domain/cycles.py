@@ -1,0 +1,85 @@
+"""A recertification cycle, the CECs credited to it, and the audit of a closed one.
+
+These are the records the fold keeps and mutates as it replays; they know how to count
+their own CECs (the teaching cap, rejected and replacement activities), and nothing about
+time passing or which fact comes next.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from domain import rules
+from domain.policy import Policy
+from domain.states import AuditState
+
+
+@dataclass(slots=True)
+class Credit:
+    activity_id: str
+    category: str
+    cecs: Decimal
+    completed_on: date
+    capped: bool
+    course_id: str | None
+    counted: bool  # False for a repeated course: claimed, never counted
+    replacement: bool  # earned while an audited cycle was short
+
+
+@dataclass
+class Cycle:
+    start: date
+    end: date
+    policy: Policy
+    renewed_on: date | None = None
+    required_at_close: Decimal | None = None
+    credits: list[Credit] = field(default_factory=list)
+
+    def claimed(self) -> Decimal:
+        return sum((c.cecs for c in self.credits), Decimal(0))
+
+    def counted(self, required: Decimal, excluded: AbstractSet[str] = frozenset(), *,
+                replacement_only: bool = False) -> Decimal:
+        plain = capped = Decimal(0)
+        for credit in self.credits:
+            if not credit.counted or credit.activity_id in excluded:
+                continue
+            if replacement_only and not credit.replacement:
+                continue
+            if credit.capped:
+                capped += credit.cecs
+            else:
+                plain += credit.cecs
+        cap = required * self.policy.teaching_cap_fraction
+        return plain + min(capped, cap)
+
+    def has_course(self, course_id: str) -> bool:
+        return any(c.course_id == course_id and c.counted for c in self.credits)
+
+
+@dataclass
+class Audit:
+    selected_on: date
+    cycle: Cycle
+    required: Decimal
+    proof_due_on: date
+    state: AuditState = AuditState.AWAITING_PROOF
+    documentation_received_on: date | None = None
+    replace_by: date | None = None
+    inactive_since: date | None = None
+    closed_on: date | None = None
+    rejected: set[str] = field(default_factory=set)
+
+    def proven(self) -> Decimal:
+        """CECs the audit accepts: documented ones after rejections, plus replacements;
+        with no documentation, only CECs earned as replacements count."""
+        no_proof = self.documentation_received_on is None
+        return self.cycle.counted(self.required, self.rejected, replacement_only=no_proof)
+
+    def invalid_from(self, policy: Policy) -> date | None:
+        if self.inactive_since is None:
+            return None
+        return rules.audit_invalid_from(self.inactive_since, policy)

@@ -1,0 +1,91 @@
+"""The guards a credential command passes before it records a fact.
+
+Each raises `RuleViolation` with its rule's machine code (`InvalidCommand` for a value no
+rule can judge) and only reads: a fold as of the command's business date, the facts already
+recorded, the time of recording. They live apart from the aggregate so that its module holds
+the commands and the facts they record, and a refusal several commands share is written once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import TYPE_CHECKING
+
+from domain.cycles import Audit
+from domain.errors import InvalidCommand, RuleViolation
+from domain.events import CredentialFact
+from domain.fold import Fold
+from domain.reasons import reason_for
+from domain.replay import replay
+from domain.states import AuditState, Status
+
+if TYPE_CHECKING:
+    # Only for annotations: the aggregate's module imports these guards.
+    from domain.credential import Stamp
+
+
+def check_not_in_future(business_date: date, stamp: Stamp, field: str) -> None:
+    if business_date > stamp.recorded_at.date():
+        raise RuleViolation(
+            "future_date",
+            f"{field} {business_date} is after the day it is recorded ({stamp.recorded_at.date()})",
+            field=field,
+        )
+
+
+def check_certified(fold: Fold, on: date, *, before_code: str = "not_certified") -> None:
+    if fold.status is Status.NOT_CERTIFIED:
+        raise RuleViolation(before_code, f"the member holds no certification on {on}", on=on.isoformat())
+    if fold.status is Status.INVALID:
+        raise RuleViolation(
+            "credential_invalid",
+            f"the credential is invalid on {on}; only passing the exam again reinstates it",
+            on=on.isoformat(),
+            reason=reason_for(fold),
+        )
+
+
+def check_not_repeated_course(fold: Fold, history: Sequence[CredentialFact], category: str,
+                              course_id: str | None) -> None:
+    """`fold` (as of the claim's date) says which cycle the claim counts toward; the claims of that
+    cycle are looked up among every known fact, so one dated later but recorded first is seen too."""
+    target = fold.target_cycle()
+    rule = target.policy.categories.get(category) if target else None
+    if not (target and rule and rule.once_per_cycle_by_course and course_id):
+        return
+    assert fold.today is not None
+    known = replay(history, max([fold.today, *(f.effective_on for f in history)]), None, fold.book)
+    cycles = [*known.past_cycles, known.cycle]
+    if any(c is not None and c.start == target.start and c.has_course(course_id) for c in cycles):
+        raise RuleViolation(
+            "repeated_course",
+            f"course {course_id!r} was already claimed in the cycle {target.start} to {target.end}",
+            course_id=course_id,
+        )
+
+
+def check_reviewable_audit(fold: Fold, received_on: date) -> Audit:
+    """The audit whose documentation arrives on `received_on`: open, and not reviewed yet."""
+    audit = fold.audit
+    if audit is None or audit.state in (AuditState.PASSED, AuditState.FAILED):
+        raise RuleViolation("no_open_audit", f"no audit is open on {received_on}")
+    if audit.documentation_received_on is not None:
+        raise RuleViolation(
+            "documentation_already_reviewed",
+            f"documentation for this audit was reviewed on {audit.documentation_received_on}",
+        )
+    return audit
+
+
+def check_rejected_activities(audit: Audit, activity_ids: Sequence[str]) -> None:
+    if len(set(activity_ids)) != len(activity_ids):
+        raise InvalidCommand("duplicate_activity", "an activity is rejected more than once")
+    audited_ids = {c.activity_id for c in audit.cycle.credits}
+    unknown = [i for i in activity_ids if i not in audited_ids]
+    if unknown:
+        raise RuleViolation(
+            "unknown_activity",
+            f"not activities of the audited cycle ending {audit.cycle.end}: {', '.join(unknown)}",
+            activity_ids=unknown,
+        )
