@@ -36,7 +36,9 @@ from domain.events import (
 from domain.fold import Fold
 from domain.guards import (
     check_certified,
+    check_no_late_replace_by,
     check_not_in_future,
+    check_not_renewed,
     check_not_repeated_course,
     check_rejected_activities,
     check_reviewable_audit,
@@ -134,9 +136,7 @@ class Credential(Aggregate):
         fold = self.replay(claim.completed_on, book)
         check_certified(fold, claim.completed_on, before_code="before_certification")
         cecs = rules.cecs_for(claim, policy)
-        check_not_repeated_course(fold, self.history, claim.category, claim.course_id)
-        self.trigger_event(
-            ActivityClaimed,
+        fields: dict[str, Any] = dict(
             activity_id=activity_id,
             category=claim.category,
             title=claim.title,
@@ -153,6 +153,11 @@ class Credential(Aggregate):
             effective_on=claim.completed_on,
             **stamp.fields(),
         )
+        # The fact it would record, so the fold itself says where the claim counts.
+        check_not_repeated_course(
+            self.history, ActivityClaimed(originator_id=self.id, originator_version=self.version + 1, **fields), book
+        )
+        self.trigger_event(ActivityClaimed, **fields)
         return cecs
 
     def submit_renewal(self, submitted_on: date, fee_paid: Decimal | None, book: PolicyBook, stamp: Stamp) -> None:
@@ -161,14 +166,7 @@ class Credential(Aggregate):
         check_certified(fold, submitted_on)
         cycle = fold.cycle
         assert cycle is not None
-        if cycle.renewed_on is not None or any(
-            isinstance(f, RenewalSubmitted) and f.cycle_end == cycle.end for f in self.history
-        ):
-            raise RuleViolation(
-                "already_renewed",
-                f"the cycle ending {cycle.end} is already renewed",
-                cycle_end=cycle.end.isoformat(),
-            )
+        check_not_renewed(fold, self.history)
         opens = rules.renewal_window_opens_on(cycle.end)
         if submitted_on < opens:
             raise RuleViolation(
@@ -195,7 +193,6 @@ class Credential(Aggregate):
             )
         self.trigger_event(
             RenewalSubmitted,
-            cycle_end=cycle.end,
             fee_due=fee,
             fee_paid=fee_paid,
             late=fold.in_grace,
@@ -226,7 +223,8 @@ class Credential(Aggregate):
                 f"no renewal was submitted in {selected_on.year - 1}",
                 year=selected_on.year - 1,
             )
-        if any(isinstance(f, AuditSelected) and f.cycle_end == renewal.cycle_end for f in self.history):
+        if any(isinstance(f, AuditSelected) and f.renewal_submitted_on == renewal.effective_on
+               for f in self.history):
             raise RuleViolation(
                 "already_selected",
                 f"the renewal of {renewal.effective_on} was already selected for audit",
@@ -235,7 +233,6 @@ class Credential(Aggregate):
         self.trigger_event(
             AuditSelected,
             renewal_submitted_on=renewal.effective_on,
-            cycle_end=renewal.cycle_end,
             seed=seed,
             rate=rate,
             effective_on=selected_on,
@@ -254,6 +251,7 @@ class Credential(Aggregate):
             raise InvalidCommand("replace_by_not_after_review", "replace_by must be after received_on")
         remaining = audit.cycle.counted(audit.required, set(ids))
         outcome = AuditOutcome.PASSED if remaining >= audit.required else AuditOutcome.SHORT
+        check_no_late_replace_by(audit, outcome is AuditOutcome.SHORT, replace_by)
         if audit.state in (AuditState.PROOF_OVERDUE, AuditState.REPLACEMENT_OVERDUE):
             # Late and still short: the member stays inactive, on the year already running.
             replace_by = None

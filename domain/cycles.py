@@ -35,6 +35,7 @@ class Cycle:
     end: date
     policy: Policy
     renewed_on: date | None = None
+    required_at_renewal: Decimal | None = None  # what an audit of it is held to
     required_at_close: Decimal | None = None
     credits: list[Credit] = field(default_factory=list)
 

@@ -81,20 +81,34 @@ class ActivityClaimed(CredentialFact):
     cecs: Decimal
 
 
+def _drop_cycle_end(state: dict[str, Any]) -> None:
+    state.pop("cycle_end", None)
+
+
 class RenewalSubmitted(CredentialFact):
+    """Which cycle it renews is derived by the fold (rules.md section 14): version 1 stored
+    the `cycle_end` it was judged against, which a fact recorded later can contradict."""
+
     TOPIC = "credential:RenewalSubmitted"
-    cycle_end: date
+    class_version = 2
     fee_due: Decimal
     fee_paid: Decimal | None
     late: bool
 
+    upcast_v1_v2 = staticmethod(_drop_cycle_end)
+
 
 class AuditSelected(CredentialFact):
+    """It audits the renewal submitted on `renewal_submitted_on`, in whichever cycle the fold
+    now places that renewal; version 1 also stored that cycle's end."""
+
     TOPIC = "credential:AuditSelected"
+    class_version = 2
     renewal_submitted_on: date
-    cycle_end: date
     seed: str | None
     rate: Decimal | None
+
+    upcast_v1_v2 = staticmethod(_drop_cycle_end)
 
 
 class DocumentationRejected(CredentialFact):

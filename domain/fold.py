@@ -50,6 +50,7 @@ class Fold:
         self.today: date | None = None
         self.held: dict[str, CertificationRule] = {}
         self.first_certified_on: date | None = None
+        self.opened_on: date | None = None  # the certification that opened the current run of cycles
         self.cycle: Cycle | None = None
         self.past_cycles: list[Cycle] = []
         self.in_grace = False
@@ -57,7 +58,6 @@ class Fold:
         self.lapse: Lapse | None = None
         self.since: date | None = None
         self.audit: Audit | None = None
-        self.audited_cycle_ends: set[date] = set()
         self.credits_by_id: dict[str, tuple[Cycle, Credit]] = {}
         self.transitions: list[Transition] = []
 
@@ -95,9 +95,11 @@ class Fold:
         return rules.grace_ends_on(self.cycle.end, self.cycle.policy)
 
     def cycle_for_renewal(self) -> Cycle | None:
-        if self.cycle is None or self.invalid or self.cycle.renewed_on is not None:
+        # What a renewal submitted today renews: the current cycle, unrenewed, once its window opened.
+        cycle = self.cycle
+        if cycle is None or self.invalid or cycle.renewed_on is not None:
             return None
-        return self.cycle
+        return None if self.today and self.today < rules.renewal_window_opens_on(cycle.end) else cycle
 
     def renewal_fee(self, on: date) -> Decimal | None:
         if self.cycle_for_renewal() is None:
@@ -110,7 +112,8 @@ class Fold:
     # --- time passing --------------------------------------------------------------
 
     def _record(self, on: date, lapse: Lapse | None) -> None:
-        self.since = on
+        if not self.transitions or self.transitions[-1].status is not self.status:
+            self.since = on  # the first day of the current unbroken run of the status (section 14)
         self.lapse = lapse
         self.transitions.append(Transition(on, self.status, lapse, reason_for(self)))
 
@@ -186,9 +189,9 @@ class Fold:
         elif isinstance(fact, Certified):
             self._certified(on, fact.certification)
         elif isinstance(fact, RenewalSubmitted):
-            self._renewed(on, fact.cycle_end)
+            self._renewed(on)
         elif isinstance(fact, AuditSelected):
-            self._audit_selected(on, fact.cycle_end)
+            self._audit_selected(on, fact.renewal_submitted_on)
         elif isinstance(fact, DocumentationRejected):
             if self.audit is not None and self.audit.state is not AuditState.FAILED:
                 self.audit.rejected.add(fact.activity_id)
@@ -206,11 +209,13 @@ class Fold:
                 self.past_cycles.append(self.cycle)
             self.cycle = Cycle(on, rules.first_cycle_end(on, policy), policy)
             self.first_certified_on = self.first_certified_on or on
+            self.opened_on = on
             self.invalid = False
             self.audit = None
             self._record(on, None)
             return
-        if rules.earns_cecs_for(rule, self.held.values()):
+        # Every certification of the day that opened the cycle is an original one (rules.md section 14).
+        if on != self.opened_on and rules.earns_cecs_for(rule, self.held.values()):
             self._credit(
                 Credit(f"certification:{code}", "certification", rule.award_cecs, on, False, None, True, False)
             )
@@ -251,24 +256,25 @@ class Fold:
             target,
         )
 
-    def _renewed(self, on: date, cycle_end: date) -> None:
+    def _renewed(self, on: date) -> None:
+        # The cycle open for renewal on its day under the facts folded now (section 14), if any.
         cycle = self.cycle_for_renewal()
-        if cycle is None or cycle.end != cycle_end:
+        if cycle is None:
             return
-        cycle.renewed_on = on
+        cycle.renewed_on, cycle.required_at_renewal = on, self.required()
         if self.in_grace:
             self.in_grace = False
             self._start_next_cycle()
             if self.status is Status.ACTIVE:
                 self._record(on, None)
 
-    def _audit_selected(self, on: date, cycle_end: date) -> None:
-        cycle = next((c for c in self.past_cycles if c.end == cycle_end), None)
+    def _audit_selected(self, on: date, renewal_submitted_on: date) -> None:
+        # The cycle the selected renewal renews as folded now, at its requirement when renewed.
+        cycle = next((c for c in self.past_cycles if c.renewed_on == renewal_submitted_on), None)
         if cycle is None or self.invalid:
             return
         policy = self.book.in_force(on)
-        self.audited_cycle_ends.add(cycle_end)
-        required = cycle.required_at_close if cycle.required_at_close is not None else self.required()
+        required = cycle.required_at_renewal if cycle.required_at_renewal is not None else self.required()
         self.audit = Audit(on, cycle, required, rules.proof_due_on(on, policy))
 
     def _audit_reviewed(self, on: date, replace_by: date | None) -> None:

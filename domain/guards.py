@@ -14,11 +14,12 @@ from typing import TYPE_CHECKING
 
 from domain.cycles import Audit
 from domain.errors import InvalidCommand, RuleViolation
-from domain.events import CredentialFact
+from domain.events import ActivityClaimed, CredentialFact
 from domain.fold import Fold
+from domain.policy import PolicyBook
 from domain.reasons import reason_for
 from domain.replay import replay
-from domain.states import AuditState, Status
+from domain.states import INACTIVE_STATES, AuditState, Status
 
 if TYPE_CHECKING:
     # Only for annotations: the aggregate's module imports these guards.
@@ -46,22 +47,55 @@ def check_certified(fold: Fold, on: date, *, before_code: str = "not_certified")
         )
 
 
-def check_not_repeated_course(fold: Fold, history: Sequence[CredentialFact], category: str,
-                              course_id: str | None) -> None:
-    """`fold` (as of the claim's date) says which cycle the claim counts toward; the claims of that
-    cycle are looked up among every known fact, so one dated later but recorded first is seen too."""
-    target = fold.target_cycle()
-    rule = target.policy.categories.get(category) if target else None
-    if not (target and rule and rule.once_per_cycle_by_course and course_id):
+def check_not_repeated_course(history: Sequence[CredentialFact], claimed: ActivityClaimed, book: PolicyBook) -> None:
+    """The fold places the claim, folded among every known fact (one dated later but recorded
+    first included), in the cycle it counts toward; no other claim there may name its course."""
+    course_id = claimed.course_id
+    if course_id is None:
         return
-    assert fold.today is not None
-    known = replay(history, max([fold.today, *(f.effective_on for f in history)]), None, fold.book)
-    cycles = [*known.past_cycles, known.cycle]
-    if any(c is not None and c.start == target.start and c.has_course(course_id) for c in cycles):
+    on = max(f.effective_on for f in (*history, claimed))
+    placed = replay([*history, claimed], on, None, book).credits_by_id.get(claimed.activity_id)
+    if placed is None:
+        return
+    cycle, credit = placed
+    rule = cycle.policy.categories.get(claimed.category)
+    if rule and rule.once_per_cycle_by_course and any(
+        c.course_id == course_id and c is not credit for c in cycle.credits
+    ):
         raise RuleViolation(
             "repeated_course",
-            f"course {course_id!r} was already claimed in the cycle {target.start} to {target.end}",
+            f"course {course_id!r} was already claimed in the cycle {cycle.start} to {cycle.end}",
             course_id=course_id,
+        )
+
+
+def check_not_renewed(fold: Fold, history: Sequence[CredentialFact]) -> None:
+    """The cycle open on the renewal's day is not renewed by any known renewal, even one dated
+    later but recorded first (which cycle a renewal renews is the fold's to say)."""
+    cycle = fold.cycle
+    assert cycle is not None
+    assert fold.today is not None
+    known = replay(history, max([fold.today, *(f.effective_on for f in history)]), None, fold.book)
+    if cycle.renewed_on is not None or any(
+        c is not None and c.start == cycle.start and c.renewed_on is not None
+        for c in [*known.past_cycles, known.cycle]
+    ):
+        raise RuleViolation(
+            "already_renewed",
+            f"the cycle ending {cycle.end} is already renewed",
+            cycle_end=cycle.end.isoformat(),
+        )
+
+
+def check_no_late_replace_by(audit: Audit, short: bool, replace_by: date | None) -> None:
+    """Documentation received after proof was due that leaves the cycle short gets no replacement
+    date: the member stays inactive on the year already running (rules.md section 5)."""
+    if short and replace_by is not None and audit.state in INACTIVE_STATES:
+        raise RuleViolation(
+            "replace_by_not_applicable",
+            f"documentation received after proof was due ({audit.proof_due_on}) gets no replacement "
+            "date: the year of inactivity already running applies",
+            proof_due_on=audit.proof_due_on.isoformat(),
         )
 
 

@@ -42,7 +42,8 @@ class CategoryRule:
     method: str
     rate: Decimal = Decimal(1)
     capped: bool = False  # counts toward the teaching and lecturing cap
-    once_per_cycle_by_course: bool = False
+    once_per_cycle_by_course: bool = False  # a second claim naming the same course_id in a cycle is refused
+    course_id_required: bool = False  # a claim must name its course_id (teaching; a lecture may)
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,8 @@ FAQ_ERA = Policy(
         "hfj_self_test": CategoryRule("hfj_self_test", "per_issue", Decimal(4)),
         "college_course": CategoryRule("college_course", "per_credit_hour", Decimal(10)),
         "publication": CategoryRule("publication", "fixed", Decimal(10)),
-        "teaching": CategoryRule("teaching", "per_hour", capped=True, once_per_cycle_by_course=True),
+        "teaching": CategoryRule("teaching", "per_hour", capped=True, once_per_cycle_by_course=True,
+                                 course_id_required=True),
         "lecturing": CategoryRule("lecturing", "per_hour", capped=True, once_per_cycle_by_course=True),
     },
     refused_categories={

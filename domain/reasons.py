@@ -66,8 +66,17 @@ def _lapse_reason(fold: Fold, word: str, lapse: Lapse | None) -> str:
         return f"{word} since {since}: grace period ended {grace_end} without a renewal"
     if audit is None:
         return f"{word} since {since}"
-    if lapse is Lapse.PROOF_OVERDUE:
+    if lapse is Lapse.PROOF_OVERDUE and audit.documentation_received_on is None:
         return f"{word} since {since}: audit proof was due {audit.proof_due_on} and none was received"
+    if lapse is Lapse.PROOF_OVERDUE:
+        year_ends = audit.invalid_from(fold.book.in_force(audit.selected_on))
+        assert year_ends is not None
+        return (
+            f"{word} since {since}: documentation received {audit.documentation_received_on} after proof "
+            f"was due {audit.proof_due_on} proved {cec_text(audit.proven())} of {cec_text(audit.required)} "
+            f"CECs of the audited cycle ended {audit.cycle.end}; the year to complete it ends "
+            f"{year_ends - rules.ONE_DAY}"
+        )
     if lapse is Lapse.REPLACEMENT_OVERDUE:
         return (
             f"{word} since {since}: replacement CECs were due {audit.replace_by}; the audited cycle "

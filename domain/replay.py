@@ -1,7 +1,7 @@
 """Which facts the fold sees, and in which order: the replay behind every status answer.
 
 `replay` folds the facts known at `known_at` whose business date is on or before `on`,
-in business-date order (ties in a fixed order of kinds, see `business_order`), and applies
+in business-date order (ties by kind, then content, see `business_order`), and applies
 every deadline that falls due between them and up to `on`, whether or not a sweep has
 recorded it. Recorded `MarkedInactive` and `Invalidated` facts therefore never change an
 answer; they only make the transitions visible in the store.
@@ -12,7 +12,7 @@ would have folded.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 
 from domain import events
@@ -27,34 +27,50 @@ def known_facts(history: Iterable[CredentialFact], known_at: datetime | None) ->
     return [f for f in history if f.timestamp <= known_at]
 
 
-# Within one business day facts fold in a fixed order, so the answers never depend on the
-# order in which staff happened to record them: a certification before the activities of
-# its day, activities before the renewal they may complete, rejections before the review.
+# Within one business day facts fold in a fixed order of kind (rules.md section 14), so the
+# answers never depend on the order in which staff happened to record them: certifications,
+# the audit selection (so documentation of its day is reviewed against it), activities,
+# documentation (its rejections before its outcome), then the renewal they may complete.
+# Raised whenever a change to the rules' code (not to the policy book) changes an answer for the
+# same facts: read models record it beside the book's fingerprint, so they are rebuilt after
+# such a deployment instead of serving rows computed under the old rules.
+# 2: same-day order by kind and content; places of renewals and audits derived; first-day certifications.
+RULES_REVISION = 2
+
 _DAY_ORDER = {
     events.Certified: 0,
-    events.ActivityClaimed: 1,
-    events.DocumentationRejected: 2,
-    events.AuditReviewed: 3,
-    events.RenewalSubmitted: 4,
-    events.AuditSelected: 5,
+    events.AuditSelected: 1,
+    events.ActivityClaimed: 2,
+    events.DocumentationRejected: 3,
+    events.AuditReviewed: 4,
+    events.RenewalSubmitted: 5,
 }
 
 
-def business_order(fact: CredentialFact) -> tuple[date, int, str]:
+def _content(fact: CredentialFact, book: PolicyBook) -> tuple[object, ...]:
+    """Within a kind, facts of one day fold by their content, never by a random id: activities
+    by CECs descending, then category, then title (then the rest of what they say); certifications
+    the lower level first, so each earned on a later day of a cycle is judged as higher or not
+    than those of the days before."""
     if isinstance(fact, events.ActivityClaimed):
-        tie = fact.activity_id
-    elif isinstance(fact, events.Certified):
-        tie = fact.certification
-    else:
-        tie = ""
-    return fact.effective_on, _DAY_ORDER.get(type(fact), 9), tie
+        return (-fact.cecs, fact.category, fact.title, fact.course_id or "", fact.evidence.value,
+                fact.provider or "", fact.activity_id)
+    if isinstance(fact, events.Certified):
+        rule = book.in_force(fact.effective_on).certification(fact.certification)
+        return (rule.level or 0) if rule else 0, fact.certification
+    return ()
+
+
+def business_order(book: PolicyBook) -> Callable[[CredentialFact], tuple[object, ...]]:
+    """The sort key of facts in the order they fold: business date, kind, content."""
+    return lambda fact: (fact.effective_on, _DAY_ORDER.get(type(fact), 9), *_content(fact, book))
 
 
 def replay(history: Sequence[CredentialFact], on: date, known_at: datetime | None, book: PolicyBook) -> Fold:
     """The fold of what was known at `known_at` about the credential, as of `on`."""
     facts = sorted(
         (f for f in known_facts(history, known_at) if f.effective_on <= on),
-        key=business_order,
+        key=business_order(book),
     )
     fold = Fold(book)
     for fact in facts:

@@ -189,7 +189,7 @@ def cecs_for(claim: ActivityClaim, policy: Policy) -> Decimal:
         cecs = rule.rate
     else:  # per_hour
         _required(claim.hours, "hours", claim.category)
-        if rule.once_per_cycle_by_course:
+        if rule.course_id_required:
             _required(claim.course_id, "course_id", claim.category)
         assert claim.hours is not None
         cecs = _positive(claim.hours, "hours") * rule.rate

@@ -75,7 +75,7 @@ class AuditRecord:
     the fold never took up (no audited cycle on that day) has none."""
 
     selected_on: date
-    cycle_end: date
+    cycle_end: date | None  # of the cycle the fold audits for it; None if never taken up
     periods: tuple[AuditPeriod, ...]
 
     def state_on(self, day: date) -> AuditState | None:
@@ -131,6 +131,8 @@ class _WatchedFold:
         # Every cycle starts as the current one and later moves to `past_cycles`, so the cycles
         # in creation order are `past_cycles + [cycle]`, and new ones are at its end.
         self.cycles_begun: list[tuple[Cycle, date]] = []
+        # The end of the cycle each selection audits, in business order (derived, section 14).
+        self.audited_cycle_ends: list[date | None] = []
 
     def advance_to(self, day: date) -> None:
         # Deadline by deadline, rather than all at once as `Fold.advance_to` does, to see each day.
@@ -144,6 +146,10 @@ class _WatchedFold:
         # The deadlines due by the fact's day first, watched, as `Fold.apply` would apply them.
         self.advance_to(fact.effective_on)
         self.fold.apply(fact)
+        if isinstance(fact, AuditSelected):
+            audit = self.fold.audit
+            taken_up = audit is not None and audit.selected_on == fact.effective_on
+            self.audited_cycle_ends.append(audit.cycle.end if audit and taken_up else None)
 
     def look(self, day: date) -> None:
         fold = self.fold
@@ -168,7 +174,7 @@ def timeline(history: Sequence[CredentialFact], book: PolicyBook, horizon: date 
     document on that day (as `status_of(history, today, None, book)` answers it)."""
     if today is not None and today > horizon:
         raise ValueError(f"today ({today}) is after the horizon ({horizon})")
-    facts = sorted((f for f in history if f.effective_on <= horizon), key=business_order)
+    facts = sorted((f for f in history if f.effective_on <= horizon), key=business_order(book))
     watched = _WatchedFold(book)
     current: CredentialStatus | None = None
 
@@ -194,7 +200,7 @@ def timeline(history: Sequence[CredentialFact], book: PolicyBook, horizon: date 
     return Timeline(
         periods=_status_periods(watched.seen),
         cycles=_cycles(watched),
-        audits=_audits(facts, watched.seen),
+        audits=_audits(facts, watched.seen, watched.audited_cycle_ends),
         activities=tuple(
             ActivityRecord(f.originator_version, f.activity_id, f.category, f.effective_on, f.cecs)
             for f in history if isinstance(f, ActivityClaimed) and f.effective_on <= horizon
@@ -228,7 +234,8 @@ def _cycles(watched: _WatchedFold) -> tuple[CycleRecord, ...]:
     )
 
 
-def _audits(facts: Sequence[CredentialFact], seen: Sequence[_Seen]) -> tuple[AuditRecord, ...]:
+def _audits(facts: Sequence[CredentialFact], seen: Sequence[_Seen],
+            cycle_ends: Sequence[date | None]) -> tuple[AuditRecord, ...]:
     # The report's rule (projections.reports): an audit is read until the next selection recorded.
     selections = [f for f in facts if isinstance(f, AuditSelected)]
     days = [s.day for s in seen]
@@ -236,7 +243,7 @@ def _audits(facts: Sequence[CredentialFact], seen: Sequence[_Seen]) -> tuple[Aud
     for index, selection in enumerate(selections):
         ends = selections[index + 1].effective_on if index + 1 < len(selections) else None
         periods = _audit_periods(selection.effective_on, ends, seen[bisect.bisect_left(days, selection.effective_on):])
-        records.append(AuditRecord(selection.effective_on, selection.cycle_end, periods))
+        records.append(AuditRecord(selection.effective_on, cycle_ends[index], periods))
     return tuple(records)
 
 

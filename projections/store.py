@@ -28,6 +28,7 @@ from datetime import date
 from typing import Any
 
 from domain.policy import PolicyBook
+from domain.replay import RULES_REVISION
 from projections.rows import Changes, Rows
 from projections.tables import MEMBER_TABLES, Table
 
@@ -42,9 +43,10 @@ DUE_SQL = "SELECT member_id FROM {current_status} WHERE changes_on <= %(today)s"
 
 
 def policy_fingerprint(book: PolicyBook) -> str:
-    """Names the rules the rows were computed under: rows depend on the book as much as on
-    the facts, so tables computed under another book must be rebuilt, not followed."""
-    return hashlib.sha256(_canonical(book.versions).encode()).hexdigest()[:16]
+    """Names the rules the rows were computed under: rows depend on the book (and on the revision
+    of the rules' code) as much as on the facts, so tables computed under another must be
+    rebuilt, not followed."""
+    return hashlib.sha256(_canonical((RULES_REVISION, book.versions)).encode()).hexdigest()[:16]
 
 
 def _canonical(value: object) -> str:

@@ -151,3 +151,28 @@ class Text(fields.String):
         if not _storable(text):
             raise self.make_error("unstorable")
         return text
+
+
+class Seed(fields.Field[str]):
+    """A draw's seed: a string, or an integer meaning its decimal string (`7` is `"7"`); never a
+    boolean. Kept as the string."""
+
+    default_error_messages = {"invalid": "Not a seed: expected a string or an integer."}
+
+    def __init__(self, limit: int = 200, **kwargs: Any) -> None:
+        self.text = Text(limit=limit)
+        kwargs.setdefault("metadata", {})
+        kwargs["metadata"] = {
+            "oneOf": [{"type": "string", "minLength": 1, "maxLength": limit}, {"type": "integer"}],
+            "description": "a string, or an integer meaning its decimal string",
+            **kwargs["metadata"],
+        }
+        super().__init__(**kwargs)
+
+    def _serialize(self, value: str | None, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        return value
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            raise self.make_error("invalid")
+        return str(value) if isinstance(value, int) else self.text.deserialize(value)

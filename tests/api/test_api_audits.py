@@ -36,6 +36,19 @@ def test_documentation_with_rejections_sets_a_replacement_date(api: Api) -> None
     assert types[-2:] == ["DocumentationRejected", "AuditReviewed"]
 
 
+def test_late_short_documentation_with_a_replacement_date_answers_422_replace_by_not_applicable(api: Api) -> None:
+    """rules.md section 5, Decision (late documentation that is short): a `replace_by` sent with it is refused."""
+    api.renewed_member("m-1", "2025-06-01")
+    api.ok(api.post("/members/m-1/audits", {"selected_on": "2026-03-01"}, role="auditor"))
+    history = api.ok(api.get("/members/m-1/history"), 200)["events"]
+    first_claim = next(e["data"]["activity_id"] for e in history if e["type"] == "ActivityClaimed")
+    body = {"received_on": "2026-05-01", "rejected": [{"activity_id": first_claim, "reason": "no member name"}],
+            "replace_by": "2026-09-01"}
+    refused(api.post("/members/m-1/audits/current/documentation", body, role="auditor"), 422,
+            "replace_by_not_applicable")
+    assert len(api.ok(api.get("/members/m-1/history"), 200)["events"]) == len(history)
+
+
 def test_documentation_without_rejections_passes_the_audit(api: Api) -> None:
     api.renewed_member("m-1", "2025-06-01")
     api.ok(api.post("/members/m-1/audits", {"selected_on": "2026-03-01"}))
@@ -105,3 +118,29 @@ def test_a_draw_defaults_to_today(api: Api) -> None:
     drawn = api.ok(api.post("/audits/selections", {"renewal_year": 2025, "rate": 0.1, "seed": "s"}))
     assert drawn["selected_on"] == "2026-11-28"
     assert drawn["selected"] == []
+
+
+def test_an_integer_seed_draws_as_its_decimal_string(api: Api) -> None:
+    """http-api.md, POST /audits/selections: `seed` is a string or an integer; an integer means its decimal
+    string."""
+    for member in ("m-1", "m-2", "m-3"):
+        api.renewed_member(member, "2025-06-01")
+    body = {"renewal_year": 2025, "rate": 0.5, "seed": 7, "selected_on": "2026-02-01"}
+    drawn = api.ok(api.post("/audits/selections", body, role="auditor"))
+    assert drawn["seed"] == "7"
+    assert drawn["recorded"] == len(drawn["selected"]) == 2
+    as_string = api.ok(api.post("/audits/selections", {**body, "seed": "7"}, role="auditor"))
+    assert (as_string["selected"], as_string["recorded"]) == (drawn["selected"], 0)
+    for member in drawn["selected"]:
+        audits = [e for e in api.ok(api.get(f"/members/{member}/history"), 200)["events"]
+                  if e["type"] == "AuditSelected"]
+        assert [a["data"]["seed"] for a in audits] == ["7"]
+
+
+@pytest.mark.parametrize("seed", [True, False, 1.5, None, "", [7], {"seed": 7}])
+def test_a_seed_that_is_neither_a_string_nor_an_integer_is_refused(api: Api, seed: object) -> None:
+    """http-api.md, POST /audits/selections: `seed` is a string or an integer (a boolean is neither)."""
+    api.renewed_member("m-1", "2025-06-01")
+    body = {"renewal_year": 2025, "rate": 1, "seed": seed, "selected_on": "2026-02-01"}
+    refused(api.post("/audits/selections", body, role="auditor"), 400, "invalid_input")
+    assert [e["type"] for e in api.ok(api.get("/members/m-1/history"), 200)["events"]].count("AuditSelected") == 0

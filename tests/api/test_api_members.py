@@ -28,7 +28,7 @@ def test_certifying_answers_201_with_the_status_document(api: Api) -> None:
     assert document["level"] == "CPT"
     assert document["cycle"] == {"start": "2024-03-01", "end": "2027-12-31", "required_cecs": 45,
                                  "counted_cecs": 0, "claimed_cecs": 0}
-    assert document["renewal_fee"] == "45.00"
+    assert document["renewal_fee"] is None  # the renewal window opens on 2027-01-01
     assert document["on"] == "2026-11-28"  # a command answers the status on the day it is recorded
     assert response.headers["X-Request-Id"]
 
@@ -52,7 +52,8 @@ def test_a_renewal_answers_the_next_cycle_and_the_money_as_a_string(api: Api) ->
     document = api.ok(api.get("/members/m-1/status", on="2026-01-15"), 200)
     assert document["cycle"]["start"] == "2026-01-01"
     assert document["cycle"]["end"] == "2028-12-31"
-    assert document["renewal_fee"] == "45.00"
+    assert document["renewal_fee"] is None  # not before the renewal window opens on 2028-01-01
+    assert api.ok(api.get("/members/m-1/status", on="2028-01-01"), 200)["renewal_fee"] == "45.00"
     history = api.ok(api.get("/members/m-1/history"), 200)
     renewal = next(e for e in history["events"] if e["type"] == "RenewalSubmitted")
     assert renewal["data"]["fee_due"] == "45.00"
@@ -180,7 +181,7 @@ def test_history_lists_facts_in_recorded_order_with_the_status_after_each(api: A
     assert events[2]["status_after"]["on"] == "2023-01-10"
     assert events[2]["status_after"]["cycle"]["counted_cecs"] == 30
     assert events[3]["status_after"]["cycle"]["start"] == "2022-03-01"
-    assert events[3]["data"] == {"cycle_end": "2025-12-31", "fee_due": "45.00", "fee_paid": "45.00", "late": False}
+    assert events[3]["data"] == {"fee_due": "45.00", "fee_paid": "45.00", "late": False}
 
 
 def test_an_idempotency_key_repeats_the_first_answer_and_records_nothing(api: Api) -> None:
@@ -220,3 +221,21 @@ def test_a_write_through_one_server_is_read_at_once_through_another(make_service
     for hours in (3, 4.5):
         writer.workshop("m-1", "2025-01-10", hours)
         assert reader.ok(reader.get("/members/m-1/status"), 200)["cycle"]["claimed_cecs"] == (3 if hours == 3 else 7.5)
+
+
+def test_a_lecture_without_a_course_id_answers_201_with_one_cec_per_hour(api: Api) -> None:
+    """rules.md section 3, Decision (teaching and lecturing claims): a lecture without a course id is always
+    accepted."""
+    api.certify("m-1", "CPT", "2024-03-01")
+    body = {"category": "lecturing", "title": "Keynote, state conference", "completed_on": "2025-01-10", "hours": 2}
+    for _ in range(2):
+        assert api.ok(api.post("/members/m-1/activities", body))["cecs_awarded"] == 2
+    assert api.ok(api.get("/members/m-1/status"), 200)["cycle"]["counted_cecs"] == 4
+
+
+def test_a_teaching_claim_without_a_course_id_answers_400_missing_field(api: Api) -> None:
+    """rules.md section 3, Decision (teaching and lecturing claims): a teaching claim names its course_id."""
+    api.certify("m-1", "CPT", "2024-03-01")
+    body = {"category": "teaching", "title": "KIN 210", "completed_on": "2025-01-10", "hours": 2}
+    refused(api.post("/members/m-1/activities", body), 400, "missing_field")
+    assert len(api.ok(api.get("/members/m-1/history"), 200)["events"]) == 1

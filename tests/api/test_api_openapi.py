@@ -90,3 +90,10 @@ def test_bodies_refuse_unknown_fields_in_the_description_too(spec: dict) -> None
     for name in ("CertificationBody", "ActivityBody", "RenewalBody", "AuditBody", "DocumentationBody",
                  "SelectionBody"):
         assert schemas[name]["additionalProperties"] is False
+
+
+def test_the_draw_seed_is_documented_as_a_string_or_an_integer(spec: dict) -> None:
+    """http-api.md, POST /audits/selections: `seed` (a string or an integer)."""
+    seed = spec["components"]["schemas"]["SelectionBody"]["properties"]["seed"]
+    assert [option["type"] for option in seed["oneOf"]] == ["string", "integer"]
+    assert "type" not in seed

@@ -112,6 +112,16 @@ def test_giving_the_same_lecture_again_in_the_cycle_is_refused_with_repeated_cou
         "m-1", claim("lecturing", "2020-10-01", hours=2, course_id="state-conf-talk")))
 
 
+def test_a_lecture_without_a_course_id_is_always_accepted_at_one_cec_per_hour(cpt: CredentialService) -> None:
+    """FAQ: How many CECs do I get for Teaching and Lecturing? (rules.md section 3: a lecturing claim may name
+    a course id; a lecture without one is always accepted)"""
+    for _ in range(2):
+        assert claimed(cpt, claim("lecturing", "2020-04-01", hours=2, title="Keynote, state conference")) == 2
+    assert counted(cpt) == (Decimal("4.0"), Decimal("4.0"))
+    lectures = [f for f in stored_facts(cpt, "m-1") if isinstance(f, ActivityClaimed)]
+    assert [(f.category, f.course_id) for f in lectures] == [("lecturing", None), ("lecturing", None)]
+
+
 def test_teaching_the_same_course_in_the_next_cycle_counts_again(cpt: CredentialService) -> None:
     """FAQ: How many CECs do I get for Teaching and Lecturing? ("once during a recertification cycle")"""
     cpt.claim_activity("m-1", claim("teaching", "2020-12-15", hours=9, course_id="KIN-210"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from rules_support import D, certified_cpt_with, refused, stored_facts, stored_types, workshop
+from rules_support import D, certified_cpt_with, claim, refused, stored_facts, stored_types, workshop
 from service_support import ServiceFactory
 
 from application.service import AuditSelectionReport, CredentialService
@@ -43,8 +43,7 @@ def test_a_member_who_renewed_last_year_can_be_selected_and_has_30_days_to_provi
     audited(service)
     selected = stored_facts(service, "m-1")[-1]
     assert isinstance(selected, AuditSelected)
-    assert (selected.renewal_submitted_on, selected.cycle_end, selected.seed, selected.rate) == (
-        D("2022-11-01"), D("2022-12-31"), "s", Decimal("0.1"))
+    assert (selected.renewal_submitted_on, selected.seed, selected.rate) == (D("2022-11-01"), "s", Decimal("0.1"))
     status = service.status("m-1", D("2023-03-01"))
     assert status.status is Status.ACTIVE
     assert status.audit is not None
@@ -165,6 +164,46 @@ def test_late_documentation_that_is_still_short_leaves_the_member_inactive_until
         AuditState.PROOF_OVERDUE, Decimal("30.0"), D("2023-04-01"))
     service.claim_activity("m-1", workshop("2023-07-01", hours=15))
     assert audit_state(service, "2023-07-01") == (Status.ACTIVE, AuditState.PASSED)
+
+
+def audited_with_a_college_course(service: CredentialService, member_id: str = "m-1") -> str:
+    """CPT certified 2019-05-10; a college course of 3 credit hours, grade A, on 2020-01-10 (30 CECs; its
+    id is returned); a 15-hour conference on 2021-06-01; renewed 2022-11-01; selected for audit 2023-03-01."""
+    service.certify(member_id, "CPT", D("2019-05-10"))
+    course = service.claim_activity(member_id, claim("college_course", "2020-01-10", credit_hours=3, grade="A"))
+    service.claim_activity(member_id, claim("conference", "2021-06-01", hours=15))
+    service.submit_renewal(member_id, D("2022-11-01"))
+    service.select_for_audit(member_id, D("2023-03-01"), seed="s", rate=Decimal("0.1"))
+    assert course.activity_id is not None
+    return course.activity_id
+
+
+def test_late_documentation_that_is_short_with_a_replacement_date_is_refused_with_replace_by_not_applicable(
+        service: CredentialService) -> None:
+    """Decision (late documentation that is short): no new replacement date is given; a `replace_by` sent
+    with it is refused (`replace_by_not_applicable`)."""
+    course = audited_with_a_college_course(service)
+    error = refused(service, "m-1", "replace_by_not_applicable", lambda: service.review_documentation(
+        "m-1", D("2023-05-01"), [(course, "no transcript")], replace_by=D("2023-08-01")))
+    assert error.details == {"proof_due_on": "2023-03-31"}
+    assert audit_state(service, "2023-05-01") == (Status.INACTIVE, AuditState.PROOF_OVERDUE)
+
+
+def test_the_reason_for_late_documentation_that_is_short_says_it_was_received_what_it_proved_and_when_the_year_ends(
+        service: CredentialService) -> None:
+    """Decision (late documentation that is short): the member stays inactive on the year that began when
+    proof fell overdue; the `reason` says documentation was received, how many CECs it proved, and the
+    date the year ends."""
+    course = audited_with_a_college_course(service)
+    service.review_documentation("m-1", D("2023-05-01"), [(course, "no transcript")])
+    for day in ("2023-05-01", "2024-03-31"):
+        status = service.status("m-1", D(day))
+        assert (status.status, status.since) == (Status.INACTIVE, D("2023-04-01")), day
+        assert status.reason == (
+            "inactive since 2023-04-01: documentation received 2023-05-01 after proof was due 2023-03-31 "
+            "proved 15 of 45 CECs of the audited cycle ended 2022-12-31; the year to complete it ends 2024-03-31"
+        )
+    assert service.status("m-1", D("2024-04-01")).status is Status.INVALID
 
 
 def test_documentation_after_the_year_of_inactivity_is_refused_with_credential_invalid(

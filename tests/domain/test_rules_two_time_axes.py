@@ -126,7 +126,7 @@ def test_a_late_renewal_recorded_today_inside_a_past_grace_period_is_accepted_as
     outcome = service.submit_renewal("m-1", D("2023-03-01"), fee_paid=Decimal("70.00"))
     renewal = stored_facts(service, "m-1")[-1]
     assert isinstance(renewal, RenewalSubmitted)
-    assert (renewal.late, str(renewal.fee_due), renewal.cycle_end) == (True, "70.00", D("2022-12-31"))
+    assert (renewal.late, str(renewal.fee_due)) == (True, "70.00")
     assert outcome.status.on == D("2023-09-15")
     assert outcome.status.status is Status.ACTIVE
     today = service.status("m-1")

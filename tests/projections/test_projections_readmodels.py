@@ -13,7 +13,8 @@ import pytest
 from projections_support import BOOK, facts, generated, insert, interleaved, populate, snapshot, split
 
 from application.service import CredentialService
-from domain.policy import FAQ_ERA, PolicyBook, amended
+from domain.policy import DEFAULT_POLICY, FAQ_ERA, PolicyBook, amended
+from domain.replay import RULES_REVISION
 from domain.timeline import timeline
 from projections.backends import open_read_models
 from projections.postgres import PostgresReadModels
@@ -241,3 +242,11 @@ def test_a_policy_book_has_one_fingerprint_in_every_process_and_another_book_ano
                               capture_output=True, text=True, check=True).stdout.strip() for seed in ("1", "2", "3")}
     assert printed == {policy_fingerprint(BOOK)}
     assert policy_fingerprint(SHORT_GRACE) != policy_fingerprint(BOOK)
+
+
+def test_another_revision_of_the_rules_code_gives_the_same_book_another_fingerprint(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows computed under rules whose code has since changed an answer are rebuilt, not followed."""
+    before = policy_fingerprint(DEFAULT_POLICY)
+    monkeypatch.setattr("projections.store.RULES_REVISION", RULES_REVISION + 1)
+    assert policy_fingerprint(DEFAULT_POLICY) != before

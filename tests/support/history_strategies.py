@@ -5,6 +5,7 @@ it would be in production; refused commands are simply not recorded."""
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -46,14 +47,33 @@ commands = st.one_of(
     st.tuples(st.just("audit"), gaps, st.integers(0, 200)),
     st.tuples(st.just("review"), gaps, st.integers(0, 3)),
 )
-histories = st.tuples(
-    st.tuples(st.integers(0, 1500), st.sampled_from(["CPT", "EP-C", "RCEP", "CET"])),
-    st.lists(commands, min_size=30, max_size=70),
+first_certifications = st.tuples(st.integers(0, 1500), st.sampled_from(["CPT", "EP-C", "RCEP", "CET"]))
+histories = st.tuples(first_certifications, st.lists(commands, min_size=30, max_size=70))
+
+# Histories crowded onto few business days: most steps happen on the day of the step before, so
+# one day holds several claims, several certifications (the first day of a cycle included), a
+# renewal, an audit selection and, with `audit_review`, the documentation of that audit.
+same_day_gaps = st.sampled_from([0, 0, 0, 0, 1, 60, 250])
+same_day_commands = st.one_of(
+    st.tuples(st.just("certify"), same_day_gaps, st.sampled_from(["CPT", "EP-C", "CES", "RCEP", "CIFT", "PAPHS"])),
+    st.tuples(st.just("claim"), same_day_gaps, claims),
+    st.tuples(st.just("claims"), same_day_gaps, st.lists(claims, min_size=2, max_size=4)),
+    st.tuples(st.just("claims"), same_day_gaps, st.lists(claims, min_size=2, max_size=4)),
+    st.tuples(st.just("renew"), same_day_gaps, st.integers(-200, 200)),
+    st.tuples(st.just("audit_review"), same_day_gaps, st.tuples(st.integers(0, 200), st.integers(0, 3))),
+    st.tuples(st.just("review"), same_day_gaps, st.integers(0, 3)),
 )
+same_day_histories = st.tuples(first_certifications, st.lists(same_day_commands, min_size=20, max_size=60))
 
 
-def build(history_spec: tuple[tuple[int, str], list[tuple[str, int, object]]]) -> list[CredentialFact]:
-    """Record the generated commands, in business-date order, with increasing recorded times."""
+def numbered(index: int) -> str:
+    return f"a{index}"
+
+
+def build(history_spec: tuple[tuple[int, str], list[tuple[str, int, object]]],
+          activity_id: Callable[[int], str] = numbered) -> list[CredentialFact]:
+    """Record the generated commands, in business-date order, with increasing recorded times; the
+    claim of step `index` gets the id `activity_id(index)`."""
     (first_day, first_code), steps = history_spec
     clock = datetime(2040, 1, 1, tzinfo=UTC)
 
@@ -72,25 +92,51 @@ def build(history_spec: tuple[tuple[int, str], list[tuple[str, int, object]]]) -
             if kind == "certify":
                 credential.certify(str(argument), on, BOOK, stamp())
             elif kind == "claim":
-                category, fields = argument  # type: ignore[misc]
-                claim = ActivityClaim(category, f"activity {index}", on, **fields)
-                credential.claim_activity(f"a{index}", claim, BOOK, stamp())
+                _claim(credential, activity_id(index), argument, f"activity {index}", on, stamp())  # type: ignore[arg-type]
+            elif kind == "claims":  # several claims of one day, the ids of steps after the last
+                for offset, one in enumerate(argument, start=1):  # type: ignore[call-overload]
+                    number = len(steps) + 10 * index + offset
+                    try:
+                        _claim(credential, activity_id(number), one, f"activity {number}", on, stamp())
+                    except CredentialError:
+                        continue
             elif kind == "renew":
                 # Near the end of the cycle under way: early, in time, in grace or too late.
                 cycle = credential.replay(on, BOOK).cycle
                 when = cycle.end + timedelta(days=int(argument)) if cycle else on  # type: ignore[call-overload]
                 credential.submit_renewal(when, None, BOOK, stamp())
             elif kind == "audit":
-                renewals = [f.effective_on for f in credential.history if type(f).__name__ == "RenewalSubmitted"]
-                when = date(max(renewals).year + 1, 1, 1) + timedelta(days=int(argument)) if renewals else on  # type: ignore[call-overload]
+                credential.select_for_audit(_selection_day(credential, on, int(argument)), "seed",  # type: ignore[call-overload]
+                                            Decimal("0.1"), BOOK, stamp())
+            elif kind == "audit_review":
+                # Selected, and documentation received the same day.
+                offset, rejections = argument  # type: ignore[misc]
+                when = _selection_day(credential, on, offset)
                 credential.select_for_audit(when, "seed", Decimal("0.1"), BOOK, stamp())
+                credential.review_documentation(when, _rejections(credential, rejections), None, BOOK, stamp())
+                on = max(on, when)  # the next steps follow the review, often on its day
             else:
-                audited = [f for f in credential.history if hasattr(f, "activity_id")][: int(argument)]  # type: ignore[call-overload]
-                rejected = [(f.activity_id, "no proof") for f in audited]  # type: ignore[attr-defined]
-                credential.review_documentation(on, rejected, None, BOOK, stamp())
+                credential.review_documentation(on, _rejections(credential, int(argument)), None, BOOK, stamp())  # type: ignore[call-overload]
         except CredentialError:
             continue
     return credential.history
+
+
+def _claim(credential: Credential, activity_id: str, argument: tuple[str, dict[str, object]], title: str,
+           on: date, stamp: Stamp) -> None:
+    category, fields = argument
+    credential.claim_activity(activity_id, ActivityClaim(category, title, on, **fields), BOOK, stamp)  # type: ignore[arg-type]
+
+
+def _selection_day(credential: Credential, on: date, offset: int) -> date:
+    """A day of the year after the latest renewal (when one can be audited), else `on`."""
+    renewals = [f.effective_on for f in credential.history if type(f).__name__ == "RenewalSubmitted"]
+    return date(max(renewals).year + 1, 1, 1) + timedelta(days=offset) if renewals else on
+
+
+def _rejections(credential: Credential, count: int) -> list[tuple[str, str]]:
+    audited = [f for f in credential.history if hasattr(f, "activity_id")][:count]
+    return [(f.activity_id, "no proof") for f in audited]  # type: ignore[attr-defined]
 
 
 def probe_dates(facts: list[CredentialFact], seed: int) -> list[date]:

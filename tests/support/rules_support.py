@@ -102,9 +102,9 @@ class Ledger:
         self.credential.certify(code, D(on), self.book, self.stamp())
         return self
 
-    def claim(self, activity: ActivityClaim) -> str:
+    def claim(self, activity: ActivityClaim, activity_id: str | None = None) -> str:
         self._ids += 1
-        activity_id = f"a{self._ids}"
+        activity_id = activity_id or f"a{self._ids}"
         self.credential.claim_activity(activity_id, activity, self.book, self.stamp())
         return activity_id
 
@@ -126,6 +126,15 @@ class Ledger:
             None if replace_by is None else D(replace_by), self.book, self.stamp(),
         )
         return self
+
+    def refused(self, code: str, command: Callable[[Ledger], object]) -> RuleViolation:
+        """Runs `command` on this ledger, which a rule must refuse with `code`, and checks nothing was recorded."""
+        before = list(self.history)
+        with pytest.raises(RuleViolation) as caught:
+            command(self)
+        assert caught.value.code == code, caught.value.message
+        assert list(self.history) == before
+        return caught.value
 
     def status(self, on: str, known_at: datetime | None = None) -> CredentialStatus:
         return status_of(self.history, D(on), known_at, self.book)

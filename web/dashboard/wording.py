@@ -76,10 +76,10 @@ def fact_details(fact: CredentialFact, titles: Mapping[str, str]) -> str:
         return f"{humanize(fact.category)}: “{fact.title}”, {number(fact.cecs)} CECs{course}"
     if isinstance(fact, RenewalSubmitted):
         paid = f"{money(fact.fee_paid)} paid" if fact.fee_paid is not None else "fee not recorded as paid"
-        return f"cycle ending {fact.cycle_end}; fee {money(fact.fee_due)}, {paid}{'; late' if fact.late else ''}"
+        return f"fee {money(fact.fee_due)}, {paid}{'; late' if fact.late else ''}"
     if isinstance(fact, AuditSelected):
         drawn = f" (yearly draw, seed {fact.seed})" if fact.seed else ""
-        return f"cycle ending {fact.cycle_end}, renewed {fact.renewal_submitted_on}{drawn}"
+        return f"the renewal of {fact.renewal_submitted_on}{drawn}"
     if isinstance(fact, DocumentationRejected):
         activity = titles.get(fact.activity_id, fact.activity_id)
         return f"“{activity}” rejected: {fact.reason}"

@@ -55,7 +55,6 @@ class ActivityClaimedData(Schema):
 
 
 class RenewalSubmittedData(Schema):
-    cycle_end = Date(required=True)
     fee_due = Money(required=True)
     fee_paid = Money(required=True, allow_none=True)
     late = fields.Boolean(required=True)
@@ -63,7 +62,6 @@ class RenewalSubmittedData(Schema):
 
 class AuditSelectedData(Schema):
     renewal_submitted_on = Date(required=True)
-    cycle_end = Date(required=True)
     seed = fields.String(required=True, allow_none=True)
     rate = Number(required=True, allow_none=True)
 
