@@ -27,7 +27,6 @@ import re
 from dataclasses import dataclass, fields, is_dataclass
 from datetime import date
 from decimal import Decimal
-from enum import Enum
 from typing import Any
 
 from domain.rules import ActivityClaim
@@ -134,8 +133,6 @@ def canonical(value: Any) -> Any:
         return {each.name: canonical(getattr(value, each.name)) for each in fields(value)}
     if isinstance(value, list | tuple):
         return [canonical(item) for item in value]
-    if isinstance(value, Enum):
-        return canonical(value.value)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal):

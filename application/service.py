@@ -241,35 +241,27 @@ class CredentialService(Application):
 
     def _claim_activity(self, command: ClaimActivity, key: str | None) -> CommandOutcome:
         activity_id = uuid4().hex
-
-        def mutate(credential: Credential | None, stamp: Stamp) -> Credential:
-            assert credential is not None
-            credential.claim_activity(activity_id, command.claim, self.policy, stamp)
-            return credential
-
-        return self._command(command.member_id, key, command.fingerprint, mutate)
+        return self._change(command, key, lambda credential, stamp: credential.claim_activity(
+            activity_id, command.claim, self.policy, stamp))
 
     def _submit_renewal(self, command: SubmitRenewal, key: str | None) -> CommandOutcome:
-        def mutate(credential: Credential | None, stamp: Stamp) -> Credential:
-            assert credential is not None
-            credential.submit_renewal(command.submitted_on, command.fee_paid, self.policy, stamp)
-            return credential
-
-        return self._command(command.member_id, key, command.fingerprint, mutate)
+        return self._change(command, key, lambda credential, stamp: credential.submit_renewal(
+            command.submitted_on, command.fee_paid, self.policy, stamp))
 
     def _select_for_audit(self, command: SelectForAudit, key: str | None) -> CommandOutcome:
-        def mutate(credential: Credential | None, stamp: Stamp) -> Credential:
-            assert credential is not None
-            credential.select_for_audit(command.selected_on, command.seed, command.rate, self.policy, stamp)
-            return credential
-
-        return self._command(command.member_id, key, command.fingerprint, mutate)
+        return self._change(command, key, lambda credential, stamp: credential.select_for_audit(
+            command.selected_on, command.seed, command.rate, self.policy, stamp))
 
     def _review_documentation(self, command: ReviewDocumentation, key: str | None) -> CommandOutcome:
+        return self._change(command, key, lambda credential, stamp: credential.review_documentation(
+            command.received_on, command.rejected, command.replace_by, self.policy, stamp))
+
+    def _change(self, command: MemberCommand, key: str | None,
+                change: Callable[[Credential, Stamp], object]) -> CommandOutcome:
+        """A command on a credential that must exist already: `change` calls its command method."""
         def mutate(credential: Credential | None, stamp: Stamp) -> Credential:
-            assert credential is not None
-            credential.review_documentation(command.received_on, command.rejected, command.replace_by,
-                                            self.policy, stamp)
+            assert credential is not None  # `_command` refuses an unknown member first
+            change(credential, stamp)
             return credential
 
         return self._command(command.member_id, key, command.fingerprint, mutate)

@@ -45,7 +45,7 @@ from domain.guards import (
 )
 from domain.policy import PolicyBook
 from domain.replay import replay
-from domain.states import AuditState, Status
+from domain.states import INACTIVE_STATES, Status
 
 MEMBER_NAMESPACE = uuid5(NAMESPACE_URL, "urn:credential-service:member")
 
@@ -252,10 +252,8 @@ class Credential(Aggregate):
         remaining = audit.cycle.counted(audit.required, set(ids))
         outcome = AuditOutcome.PASSED if remaining >= audit.required else AuditOutcome.SHORT
         check_no_late_replace_by(audit, outcome is AuditOutcome.SHORT, replace_by)
-        if audit.state in (AuditState.PROOF_OVERDUE, AuditState.REPLACEMENT_OVERDUE):
-            # Late and still short: the member stays inactive, on the year already running.
-            replace_by = None
-        elif outcome is AuditOutcome.SHORT and replace_by is None:
+        # Late and still short, no replacement date: the member stays inactive, on the year already running.
+        if outcome is AuditOutcome.SHORT and replace_by is None and audit.state not in INACTIVE_STATES:
             replace_by = rules.default_replace_by(received_on, book.in_force(received_on))
         for activity_id, reason in rejected:
             self.trigger_event(

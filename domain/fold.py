@@ -49,7 +49,6 @@ class Fold:
         self.book = book
         self.today: date | None = None
         self.held: dict[str, CertificationRule] = {}
-        self.first_certified_on: date | None = None
         self.opened_on: date | None = None  # the certification that opened the current run of cycles
         self.cycle: Cycle | None = None
         self.past_cycles: list[Cycle] = []
@@ -58,7 +57,6 @@ class Fold:
         self.lapse: Lapse | None = None
         self.since: date | None = None
         self.audit: Audit | None = None
-        self.credits_by_id: dict[str, tuple[Cycle, Credit]] = {}
         self.transitions: list[Transition] = []
 
     # --- derived answers -----------------------------------------------------------
@@ -208,7 +206,6 @@ class Fold:
             if self.cycle is not None:
                 self.past_cycles.append(self.cycle)
             self.cycle = Cycle(on, rules.first_cycle_end(on, policy), policy)
-            self.first_certified_on = self.first_certified_on or on
             self.opened_on = on
             self.invalid = False
             self.audit = None
@@ -220,6 +217,14 @@ class Fold:
                 Credit(f"certification:{code}", "certification", rule.award_cecs, on, False, None, True, False)
             )
         self.held[code] = rule
+
+    def placement(self, activity_id: str) -> tuple[Cycle, Credit] | None:
+        """The cycle a credit counts toward, and the credit: every cycle is the current one or a past one."""
+        for cycle in (*self.past_cycles, *([self.cycle] if self.cycle else [])):
+            for credit in cycle.credits:
+                if credit.activity_id == activity_id:
+                    return cycle, credit
+        return None
 
     def target_cycle(self) -> Cycle | None:
         """Where an activity completed today counts: a short audited cycle first, then the
@@ -239,7 +244,6 @@ class Fold:
         audit = self.audit
         credit.replacement = audit is not None and target is audit.cycle
         target.credits.append(credit)
-        self.credits_by_id[credit.activity_id] = (target, credit)
         if audit is not None and credit.replacement and audit.proven() >= audit.required:
             self._audit_passed(credit.completed_on)
 
@@ -274,8 +278,8 @@ class Fold:
         if cycle is None or self.invalid:
             return
         policy = self.book.in_force(on)
-        required = cycle.required_at_renewal if cycle.required_at_renewal is not None else self.required()
-        self.audit = Audit(on, cycle, required, rules.proof_due_on(on, policy))
+        assert cycle.required_at_renewal is not None  # set with renewed_on
+        self.audit = Audit(on, cycle, cycle.required_at_renewal, rules.proof_due_on(on, policy))
 
     def _audit_reviewed(self, on: date, replace_by: date | None) -> None:
         audit = self.audit

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
-from domain.cycles import Audit
+from domain.cycles import Audit, Cycle
 from domain.errors import InvalidCommand, RuleViolation
-from domain.events import ActivityClaimed, CredentialFact
+from domain.events import ActivityClaimed, CredentialFact, RenewalSubmitted
 from domain.fold import Fold
 from domain.policy import PolicyBook
 from domain.reasons import reason_for
@@ -51,10 +51,12 @@ def check_not_repeated_course(history: Sequence[CredentialFact], claimed: Activi
     """The fold places the claim, folded among every known fact (one dated later but recorded
     first included), in the cycle it counts toward; no other claim there may name its course."""
     course_id = claimed.course_id
-    if course_id is None:
+    # Only an earlier claim can name the course (certification credits name none): without one,
+    # no replay is needed.
+    if course_id is None or not any(isinstance(f, ActivityClaimed) and f.course_id == course_id for f in history):
         return
-    on = max(f.effective_on for f in (*history, claimed))
-    placed = replay([*history, claimed], on, None, book).credits_by_id.get(claimed.activity_id)
+    on = latest_day(history, claimed.effective_on)
+    placed = replay([*history, claimed], on, None, book).placement(claimed.activity_id)
     if placed is None:
         return
     cycle, credit = placed
@@ -75,16 +77,29 @@ def check_not_renewed(fold: Fold, history: Sequence[CredentialFact]) -> None:
     cycle = fold.cycle
     assert cycle is not None
     assert fold.today is not None
-    known = replay(history, max([fold.today, *(f.effective_on for f in history)]), None, fold.book)
-    if cycle.renewed_on is not None or any(
-        c is not None and c.start == cycle.start and c.renewed_on is not None
-        for c in [*known.past_cycles, known.cycle]
-    ):
+    if cycle.renewed_on is not None or (_renewed_by_a_later_renewal(fold, cycle, history)):
         raise RuleViolation(
             "already_renewed",
             f"the cycle ending {cycle.end} is already renewed",
             cycle_end=cycle.end.isoformat(),
         )
+
+
+def _renewed_by_a_later_renewal(fold: Fold, cycle: Cycle, history: Sequence[CredentialFact]) -> bool:
+    """`fold` holds every fact up to its day, so only a renewal dated later (and recorded first)
+    can renew its cycle now; only then is the whole history replayed to find out."""
+    today = fold.today
+    assert today is not None
+    if not any(isinstance(f, RenewalSubmitted) and f.effective_on > today for f in history):
+        return False
+    known = replay(history, latest_day(history, today), None, fold.book)
+    return any(c is not None and c.start == cycle.start and c.renewed_on is not None
+               for c in [*known.past_cycles, known.cycle])
+
+
+def latest_day(history: Sequence[CredentialFact], day: date) -> date:
+    """`day` or the latest business date of a known fact, whichever is later."""
+    return max([day, *(f.effective_on for f in history)])
 
 
 def check_no_late_replace_by(audit: Audit, short: bool, replace_by: date | None) -> None:

@@ -93,7 +93,9 @@ def late_renewed_cpt() -> Ledger:
 
 
 def cycle_of(ledger: Ledger, activity_id: str) -> tuple[str, str]:
-    cycle, _ = ledger.fold("2030-01-01").credits_by_id[activity_id]
+    placed = ledger.fold("2030-01-01").placement(activity_id)
+    assert placed is not None
+    cycle, _ = placed
     return cycle.start.isoformat(), cycle.end.isoformat()
 
 
