@@ -18,7 +18,6 @@ from typing import Any
 
 from application.service import CredentialService
 from application.settings import DEFAULT_REPORT_SCHEMA, REPORT_SCHEMA, Settings
-from application.storage import StorageConfigError
 from projections.backends import keeps_read_models, open_read_models
 from projections.projector import PAGE_SIZE, Projector
 from projections.runner import supervise
@@ -52,12 +51,10 @@ def register_projection_commands(commands: Any) -> None:
 
 
 def run_projection_command(args: argparse.Namespace, settings: Settings) -> int:
-    try:
-        service = CredentialService(database_url=settings.database_url)
-        if not keeps_read_models(service):
-            raise StorageConfigError("read models need a PostgreSQL or SQLite store")
-    except StorageConfigError as error:
-        print(f"credentials: {error}", file=sys.stderr)
+    service = CredentialService(database_url=settings.database_url)
+    if not keeps_read_models(service):
+        service.close()
+        print("credentials: read models need a PostgreSQL or SQLite store", file=sys.stderr)
         return 2
     location = {"report_schema": args.schema or settings.report_schema, "report_prefix": args.prefix}
     try:

@@ -87,8 +87,10 @@ def _warn_if_reports_behind(service: CredentialService, report_schema: str) -> N
     finally:
         projector.close()
         projector.models.close()
-    if lag.lag > INLINE_LIMIT:
-        print(f"credentials: the report tables are {lag.lag} notifications behind the store; /reports answers 503 "
+    if not lag.answerable(INLINE_LIMIT):
+        why = (f"{lag.lag} notifications behind the store" if lag.current_policy
+               else "computed under another policy book")
+        print(f"credentials: the report tables are {why}; /reports answers 503 "
               "until `credentials projections catch-up` has run", file=sys.stderr, flush=True)
 
 

@@ -19,10 +19,11 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from application.service import CredentialService
+from application.settings import DEFAULT_REPORT_SCHEMA
 from projections.postgres import PostgresBackend
 from projections.source import EventSource
 from projections.sqlite import SQLiteBackend
-from projections.store import DEFAULT_PREFIX, DEFAULT_SCHEMA, ReadModels
+from projections.store import DEFAULT_PREFIX, ReadModels
 
 
 class Backend(Protocol):
@@ -52,7 +53,7 @@ def backend_of(service: CredentialService) -> Backend:
     raise TypeError(f"read models need a PostgreSQL or SQLite store, not {type(service.recorder).__name__}")
 
 
-def open_read_models(service: CredentialService, *, report_schema: str = DEFAULT_SCHEMA,
+def open_read_models(service: CredentialService, *, report_schema: str = DEFAULT_REPORT_SCHEMA,
                      report_prefix: str = DEFAULT_PREFIX) -> ReadModels:
     """The read models beside `service`'s events, in `report_schema` on PostgreSQL or under
     `report_prefix` on SQLite, created if missing."""

@@ -97,7 +97,8 @@ class PostgresReadModels(ReadModels):
         self.conninfo = dict(conninfo)
         self.schema = schema
         self.build_schema = f"{schema}_build"
-        self.conn = psycopg.connect(**self.conninfo, autocommit=True)  # each write in an explicit transaction
+        # Each write in an explicit transaction.
+        self.conn: psycopg.Connection[Any] = psycopg.connect(**self.conninfo, autocommit=True)
         self._build_lock: psycopg.Connection[Any] | None = None
 
     def location(self) -> dict[str, str]:
@@ -180,14 +181,6 @@ class PostgresReadModels(ReadModels):
                 if attempt + 1 == SWAP_ATTEMPTS:
                     raise
 
-    def release_build_lock(self) -> None:
-        if self._build_lock is not None:
-            self._build_lock.close()  # ends the session, and its advisory lock
-            self._build_lock = None
-
-    def close(self) -> None:
-        self.release_build_lock()
-        self.conn.close()
 
 
 class PostgresEventSource(EventSource[psycopg.Connection[Any]]):

@@ -58,6 +58,11 @@ class Lag:
             return self.max_notification_id
         return max(self.max_notification_id - self.position, 0)
 
+    def answerable(self, limit: int) -> bool:
+        """Whether a request may bring the tables up to date itself: under this book, and at most
+        `limit` notifications behind (else reports answer 503 until a catch-up has run)."""
+        return self.current_policy and self.lag <= limit
+
 
 class Projector:
     def __init__(self, service: CredentialService, models: ReadModels, *, page_size: int = PAGE_SIZE,
@@ -73,11 +78,15 @@ class Projector:
         self.on_progress: Callable[[], None] = lambda: None
 
     def lag(self) -> Lag:
-        return Lag(PROJECTION, self.models.position(), self.source.max_notification_id(), not self.stale())
+        position, policy = self.models.tracking()
+        return Lag(PROJECTION, position, self.source.max_notification_id(), self.computed_under_this_book(policy))
 
     def stale(self) -> bool:
         """Whether the rows were computed under another policy book than this service's."""
-        return self.models.policy() not in (None, self.policy)
+        return not self.computed_under_this_book(self.models.policy())
+
+    def computed_under_this_book(self, policy: str | None) -> bool:
+        return policy in (None, self.policy)
 
     # --- following the store, page by page ---------------------------------------------
 

@@ -24,13 +24,14 @@ from typing import TypeVar
 import psycopg
 
 from application.service import CredentialService
+from application.settings import DEFAULT_REPORT_SCHEMA
 from domain.events import CredentialFact
 from projections.answers import ReportQueries
 from projections.backends import keeps_read_models, open_read_models
 from projections.projector import Projector
 from projections.queries import TableQueries
 from projections.replayed import ReplayQueries
-from projections.store import DEFAULT_PREFIX, DEFAULT_SCHEMA
+from projections.store import DEFAULT_PREFIX
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ def member_histories(service: CredentialService) -> list[list[CredentialFact]]:
 class ReportReader:
     """One per process: opens the read models on first use and keeps them open."""
 
-    def __init__(self, service: CredentialService, *, report_schema: str = DEFAULT_SCHEMA,
+    def __init__(self, service: CredentialService, *, report_schema: str = DEFAULT_REPORT_SCHEMA,
                  report_prefix: str = DEFAULT_PREFIX, inline_limit: int | None = None) -> None:
         self.service = service
         self.report_schema = report_schema
@@ -96,7 +97,7 @@ class ReportReader:
             models = open_read_models(self.service, report_schema=self.report_schema, report_prefix=self.report_prefix)
             self._projector = Projector(self.service, models)
         lag = self._projector.lag()
-        if lag.lag > self.inline_limit or not lag.current_policy:
+        if not lag.answerable(self.inline_limit):
             raise ReadModelsBehind(lag.position, lag.max_notification_id, lag.current_policy)
         if lag.lag:
             self._projector.catch_up(stream_from_zero=False, upto=lag.max_notification_id)

@@ -93,7 +93,7 @@ class SQLiteReadModels(ReadModels):
     def __init__(self, path: str, prefix: str) -> None:
         self.path = path
         self.prefix = prefix
-        self.conn = connect(path)
+        self.conn: sqlite3.Connection = connect(path)
         self._build_lock: IO[str] | None = None
 
     def live(self, table: Table) -> str:
@@ -148,8 +148,8 @@ class SQLiteReadModels(ReadModels):
     def prepare_build(self, policy: str) -> None:
         self._lock_build()
         with Transaction(self.conn):
+            self.drop_build()
             for table in (*MEMBER_TABLES, TRACKING):
-                self.conn.execute(f"DROP TABLE IF EXISTS {self.shadow(table)}")
                 self.conn.execute(table.create(self.shadow(table), postgres=False))
             self.conn.execute(f"INSERT INTO {self.shadow(TRACKING)} VALUES (?, 0, ?)", (PROJECTION, policy))
 
@@ -163,11 +163,6 @@ class SQLiteReadModels(ReadModels):
             lock.close()
             raise RuntimeError(f"a rebuild of the {self.prefix}* tables is already running") from None
         self._build_lock = lock
-
-    def release_build_lock(self) -> None:
-        if self._build_lock is not None:
-            self._build_lock.close()  # closing the file releases its lock
-            self._build_lock = None
 
     def drop_build(self) -> None:
         for table in (*MEMBER_TABLES, TRACKING):
@@ -189,11 +184,6 @@ class SQLiteReadModels(ReadModels):
             for table in (*MEMBER_TABLES, TRACKING):
                 self.conn.execute(f"DROP TABLE IF EXISTS {self.live(table)}")
                 self.conn.execute(f"ALTER TABLE {self.shadow(table)} RENAME TO {self.live(table)}")
-
-    def close(self) -> None:
-        self.release_build_lock()
-        self.conn.close()
-
 
 class SQLiteEventSource(EventSource[sqlite3.Connection]):
     def __init__(self, recorder: SQLiteApplicationRecorder, path: str) -> None:

@@ -1,7 +1,7 @@
 """Where the read models are kept, and what every backend's store shares: written here once.
 
 The tables live beside the events, in the application's own database: on PostgreSQL in a
-schema of their own (the report schema, `DEFAULT_SCHEMA` unless told otherwise), on
+schema of their own (the report schema, `application.settings.DEFAULT_REPORT_SCHEMA` unless told otherwise), on
 SQLite in the same file under prefixed names (`reports_status_periods`, ...). A backend
 (`projections.sqlite`, `projections.postgres`) supplies its connection, its transaction,
 and how it deletes and inserts rows; the algorithms on top of them are the ones below.
@@ -30,11 +30,11 @@ from typing import Any
 from domain.policy import PolicyBook
 from domain.replay import RULES_REVISION
 from projections.rows import Changes, Rows
+from projections.source import Closing
 from projections.tables import MEMBER_TABLES, Table
 
 # The name of the one projection: every table is computed in one pass from the same fold.
 PROJECTION = "member_reports"
-DEFAULT_SCHEMA = "credential_reports"
 DEFAULT_PREFIX = "reports_"
 
 TRACKING_SQL = "SELECT position, policy FROM {tracking} WHERE projection = %(projection)s"
@@ -82,6 +82,9 @@ class BuildWriter:
 class ReadModels(ABC):
     # Appended to the tracking row's read in `replace_members`: what makes a second writer wait there.
     lock_tracking_row = ""
+    conn: Closing
+    # Held by a rebuild from `prepare_build` to the swap: closing it releases the claim.
+    _build_lock: Closing | None = None
 
     # --- what a backend supplies -------------------------------------------------------
 
@@ -135,14 +138,18 @@ class ReadModels(ABC):
     def swap_build(self, progress: Callable[[], None]) -> None:
         """Make the shadow tables the live ones, in one transaction."""
 
-    @abstractmethod
-    def release_build_lock(self) -> None:
-        """End this rebuild's claim to be the only one (see `prepare_build`), if it holds it."""
-
-    @abstractmethod
-    def close(self) -> None: ...
-
     # --- the algorithms, the same on every backend ---------------------------------------
+
+    def release_build_lock(self) -> None:
+        """End this rebuild's claim to be the only one (see `prepare_build`), if it holds it:
+        closing the lock file (SQLite) or the locking session (PostgreSQL) releases it."""
+        if self._build_lock is not None:
+            self._build_lock.close()
+            self._build_lock = None
+
+    def close(self) -> None:
+        self.release_build_lock()
+        self.conn.close()
 
     def fetch(self, sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         """Run a query written with `{table}` names and `%(name)s` parameters."""
@@ -151,14 +158,17 @@ class ReadModels(ABC):
     def query_text(self, sql: str) -> str:
         return sql.format(**{name: self.table(name) for name in re.findall(r"\{(\w+)\}", sql)})
 
-    def position(self) -> int:
+    def tracking(self) -> tuple[int, str | None]:
+        """The position, and the fingerprint of the policy book the rows were computed under
+        (None before any row), in one read."""
         rows = self.fetch(TRACKING_SQL, {"projection": PROJECTION})
-        return int(rows[0][0]) if rows else 0
+        return (int(rows[0][0]), rows[0][1]) if rows else (0, None)
+
+    def position(self) -> int:
+        return self.tracking()[0]
 
     def policy(self) -> str | None:
-        """The fingerprint of the policy book the rows were computed under; None before any row."""
-        rows = self.fetch(TRACKING_SQL, {"projection": PROJECTION})
-        return rows[0][1] if rows else None
+        return self.tracking()[1]
 
     def replace_members(self, changes: Changes, rows: Rows, expected: int, position: int, policy: str) -> bool:
         """Replace the changed members' rows (see `Changes`) by `rows` and move the position from

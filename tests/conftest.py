@@ -18,8 +18,8 @@ import pytest
 from service_support import ServiceFactory, StepClock
 
 from application.service import CredentialService
+from application.settings import DEFAULT_REPORT_SCHEMA
 from domain.policy import DEFAULT_POLICY, PolicyBook
-from projections.store import DEFAULT_SCHEMA
 
 POSTGRES_URL = os.environ.get("CREDENTIALS_TEST_POSTGRES_URL", "postgresql://root@127.0.0.1:5432/test")
 
@@ -40,7 +40,7 @@ def _reset_postgres() -> None:
         if tables:
             conn.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY")
         # The reports' read models of the last test describe events that are gone now.
-        for schema in (DEFAULT_SCHEMA, f"{DEFAULT_SCHEMA}_build"):
+        for schema in (DEFAULT_REPORT_SCHEMA, f"{DEFAULT_REPORT_SCHEMA}_build"):
             conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
