@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, fields, is_dataclass
 from datetime import date
 from decimal import Decimal
@@ -90,6 +91,40 @@ class ReviewDocumentation(MemberCommand):
 
 
 @dataclass(frozen=True)
+class WithdrawFact(MemberCommand):
+    """Void the member's fact `fact_id`, recorded in error (`decided_on`: default the day recorded)."""
+
+    fact_id: str
+    reason: str
+    decided_on: date | None = None
+    replace_by: date | None = None
+
+
+@dataclass(frozen=True)
+class AmendActivity(MemberCommand):
+    """Replace the whole content of the activity `activity_id` with `claim`."""
+
+    activity_id: str
+    claim: ActivityClaim
+    reason: str
+
+
+@dataclass(frozen=True)
+class AdoptPolicyVersion(Command):
+    """Adopt a policy version: `changes` holds only the values that change, as published."""
+
+    version: str
+    effective_from: date
+    changes: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class WithdrawPolicyVersion(Command):
+    version: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class DrawAuditSample(Command):
     """Draw the yearly audit sample of `renewal_year`'s renewals (`selected_on`: default today).
 
@@ -133,10 +168,12 @@ def canonical(value: Any) -> Any:
         return {each.name: canonical(getattr(value, each.name)) for each in fields(value)}
     if isinstance(value, list | tuple):
         return [canonical(item) for item in value]
+    if isinstance(value, Mapping):
+        return {str(key): canonical(item) for key, item in sorted(value.items())}
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
-    if value is None or isinstance(value, str | int | float):
+    if value is None or isinstance(value, str | int | float | bool):
         return value
     raise TypeError(f"a command field cannot hold a {type(value).__name__}: it has no canonical form")

@@ -7,18 +7,21 @@ first, and answers a repeated idempotency key with the first outcome.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import overload
+from typing import Any, overload
 from uuid import uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 from eventsourcing.utils import Environment, EnvType
 
+from application.audit_draw import AuditDraw, AuditSelectionReport, LevelSelection
 from application.commands import (
+    AdoptPolicyVersion,
+    AmendActivity,
     Certify,
     ClaimActivity,
     Command,
@@ -27,15 +30,20 @@ from application.commands import (
     ReviewDocumentation,
     SelectForAudit,
     SubmitRenewal,
+    WithdrawFact,
+    WithdrawPolicyVersion,
 )
+from application.policy_versions import PolicyVersions
 from application.storage import DEFAULT_URL, storage_from_url
 from application.transcodings import register_domain_transcodings
-from domain.audit_selection import check_selection, draw, level_at
+from domain.corrections import voiding
 from domain.credential import Credential, Stamp, credential_id
 from domain.document import CredentialStatus, status_of
-from domain.errors import ConcurrentChange, IdempotencyKeyReused, MemberNotFound, RuleViolation
-from domain.events import ActivityClaimed, AuditSelected, CredentialFact, CredentialOpened
+from domain.errors import ConcurrentChange, IdempotencyKeyReused, MemberNotFound
+from domain.events import ActivityClaimed, CredentialFact, CredentialOpened
 from domain.policy import DEFAULT_POLICY, PolicyBook
+from domain.policy_register import VersionRecord
+from domain.revisions import Revision, revisions
 from domain.rules import ActivityClaim
 
 Clock = Callable[[], datetime]
@@ -56,35 +64,23 @@ class CommandOutcome:
     repeated: bool = False
 
 
+__all__ = ["AuditSelectionReport", "CommandOutcome", "CredentialService", "HistoryEntry", "LevelSelection"]
+
+
 @dataclass(frozen=True)
 class HistoryEntry:
     fact: CredentialFact
     status_after: CredentialStatus
+    # The withdrawal or amendment that voided the fact, as known now; None while it stands.
+    withdrawn_by: str | None = None
+
+    @property
+    def fact_id(self) -> str:
+        return self.fact.fact_id
 
     @property
     def type(self) -> str:
         return type(self.fact).__name__
-
-
-@dataclass
-class LevelSelection:
-    level: str
-    candidates: int
-    selected: list[str] = field(default_factory=list)
-
-
-@dataclass
-class AuditSelectionReport:
-    renewal_year: int
-    rate: Decimal
-    seed: str
-    selected_on: date
-    levels: list[LevelSelection] = field(default_factory=list)
-    recorded: int = 0
-
-    @property
-    def selected(self) -> list[str]:
-        return [member for level in self.levels for member in level.selected]
 
 
 @dataclass
@@ -102,7 +98,7 @@ def project_credential(credential: Credential | None, facts: Iterable[Credential
     return credential
 
 
-class CredentialService(Application):
+class CredentialService(AuditDraw, PolicyVersions, Application):
     name = "credentials"
     max_attempts = 5
 
@@ -149,14 +145,34 @@ class CredentialService(Application):
 
     def status(self, member_id: str, on: date | None = None, known_at: datetime | None = None) -> CredentialStatus:
         credential = self.credential(member_id)
-        return status_of(credential.history, on or self.today(), known_at, self.policy)
+        return status_of(credential.history, on or self.today(), known_at, self.book(known_at))
 
     def history(self, member_id: str) -> list[HistoryEntry]:
+        """Every fact in recorded order, with the status on its business date as known right after
+        it was recorded (under the policy book known then), and what voided it, as known now."""
         facts = self.credential(member_id).history
+        voided = voiding(facts)
         return [
-            HistoryEntry(fact, status_of(facts[: index + 1], fact.effective_on, None, self.policy))
+            HistoryEntry(fact, status_of(facts[: index + 1], fact.effective_on, fact.timestamp,
+                                         self.book(fact.timestamp)), voided.voided_by(fact.fact_id))
             for index, fact in enumerate(facts)
         ]
+
+    def revisions(self, member_id: str) -> list[Revision]:
+        """Every change a recorded fact or policy version made to the member's answers for days
+        before it was recorded, oldest first (rules.md section 10)."""
+        return revisions(self.credential(member_id).history, self.book, self.policy_changes())
+
+    def revisions_recorded(self, recorded_from: datetime | None, recorded_to: datetime | None,
+                           ) -> Iterator[tuple[str, Revision]]:
+        """Every member's revisions recorded in [`recorded_from`, `recorded_to`), member by member,
+        by replay: the reference the report table is held to."""
+        changes = self.policy_changes()
+        for member_id in self.member_ids():
+            history = self.credential(member_id).history
+            for revision in revisions(history, self.book, changes, recorded_from=recorded_from,
+                                      recorded_to=recorded_to):
+                yield member_id, revision
 
     def member_ids(self) -> Iterator[str]:
         """Every member with a credential, in the order they were first recorded."""
@@ -184,7 +200,12 @@ class CredentialService(Application):
     @overload
     def execute(self, command: DrawAuditSample, idempotency_key: str | None = None) -> AuditSelectionReport: ...
 
-    def execute(self, command: Command, idempotency_key: str | None = None) -> CommandOutcome | AuditSelectionReport:
+    @overload
+    def execute(self, command: AdoptPolicyVersion | WithdrawPolicyVersion,
+                idempotency_key: str | None = None) -> VersionRecord: ...
+
+    def execute(self, command: Command,
+                idempotency_key: str | None = None) -> CommandOutcome | AuditSelectionReport | VersionRecord:
         """Carry out `command` through its handler. A repeated `idempotency_key` answers the first
         outcome and records nothing; the key reused for a different command is refused."""
         match command:
@@ -198,8 +219,16 @@ class CredentialService(Application):
                 return self._select_for_audit(command, idempotency_key)
             case ReviewDocumentation():
                 return self._review_documentation(command, idempotency_key)
+            case WithdrawFact():
+                return self._withdraw_fact(command, idempotency_key)
+            case AmendActivity():
+                return self._amend_activity(command, idempotency_key)
             case DrawAuditSample():
                 return self._draw_audit_sample(command, idempotency_key)
+            case AdoptPolicyVersion():
+                return self._adopt_policy_version(command, idempotency_key)
+            case WithdrawPolicyVersion():
+                return self._withdraw_policy_version(command, idempotency_key)
         raise TypeError(f"no handler for the command {type(command).__name__}")
 
     # Each named command only builds its dataclass for `execute`.
@@ -228,13 +257,29 @@ class CredentialService(Application):
                       idempotency_key: str | None = None) -> AuditSelectionReport:
         return self.execute(DrawAuditSample(renewal_year, rate, seed, selected_on), idempotency_key)
 
+    def withdraw(self, member_id: str, fact_id: str, reason: str, decided_on: date | None = None,
+                 replace_by: date | None = None, idempotency_key: str | None = None) -> CommandOutcome:
+        return self.execute(WithdrawFact(member_id, fact_id, reason, decided_on, replace_by), idempotency_key)
+
+    def amend_activity(self, member_id: str, activity_id: str, claim: ActivityClaim, reason: str,
+                       idempotency_key: str | None = None) -> CommandOutcome:
+        return self.execute(AmendActivity(member_id, activity_id, claim, reason), idempotency_key)
+
+    def adopt_policy_version(self, version: str, effective_from: date, changes: Mapping[str, Any],
+                             idempotency_key: str | None = None) -> VersionRecord:
+        return self.execute(AdoptPolicyVersion(version, effective_from, changes), idempotency_key)
+
+    def withdraw_policy_version(self, version: str, reason: str,
+                                idempotency_key: str | None = None) -> VersionRecord:
+        return self.execute(WithdrawPolicyVersion(version, reason), idempotency_key)
+
     # --- one handler per command: get, mutate, save (the loop is `_command`) ----------
 
     def _certify(self, command: Certify, key: str | None) -> CommandOutcome:
         def mutate(credential: Credential | None, stamp: Stamp) -> Credential:
             if credential is None:
                 credential = Credential.open(command.member_id, command.name, command.certified_on, stamp)
-            credential.certify(command.certification, command.certified_on, self.policy, stamp)
+            credential.certify(command.certification, command.certified_on, self.book(), stamp)
             return credential
 
         return self._command(command.member_id, key, command.fingerprint, mutate, creates=True)
@@ -242,19 +287,28 @@ class CredentialService(Application):
     def _claim_activity(self, command: ClaimActivity, key: str | None) -> CommandOutcome:
         activity_id = uuid4().hex
         return self._change(command, key, lambda credential, stamp: credential.claim_activity(
-            activity_id, command.claim, self.policy, stamp))
+            activity_id, command.claim, self.book(), stamp))
 
     def _submit_renewal(self, command: SubmitRenewal, key: str | None) -> CommandOutcome:
         return self._change(command, key, lambda credential, stamp: credential.submit_renewal(
-            command.submitted_on, command.fee_paid, self.policy, stamp))
+            command.submitted_on, command.fee_paid, self.book(), stamp))
 
     def _select_for_audit(self, command: SelectForAudit, key: str | None) -> CommandOutcome:
         return self._change(command, key, lambda credential, stamp: credential.select_for_audit(
-            command.selected_on, command.seed, command.rate, self.policy, stamp))
+            command.selected_on, command.seed, command.rate, self.book(), stamp))
 
     def _review_documentation(self, command: ReviewDocumentation, key: str | None) -> CommandOutcome:
         return self._change(command, key, lambda credential, stamp: credential.review_documentation(
-            command.received_on, command.rejected, command.replace_by, self.policy, stamp))
+            command.received_on, command.rejected, command.replace_by, self.book(), stamp))
+
+    def _withdraw_fact(self, command: WithdrawFact, key: str | None) -> CommandOutcome:
+        return self._change(command, key, lambda credential, stamp: credential.withdraw(
+            command.fact_id, command.reason, command.decided_on or stamp.recorded_at.date(), command.replace_by,
+            stamp))
+
+    def _amend_activity(self, command: AmendActivity, key: str | None) -> CommandOutcome:
+        return self._change(command, key, lambda credential, stamp: credential.amend_activity(
+            command.activity_id, command.claim, command.reason, self.book(), stamp))
 
     def _change(self, command: MemberCommand, key: str | None,
                 change: Callable[[Credential, Stamp], object]) -> CommandOutcome:
@@ -272,7 +326,7 @@ class CredentialService(Application):
         def act(credential: Credential | None, stamp: Stamp) -> Credential:
             nonlocal recorded
             assert credential is not None
-            recorded = credential.record_due_transitions(as_of, self.policy, stamp)
+            recorded = credential.record_due_transitions(as_of, self.book(), stamp)
             return credential
 
         self._command(member_id, None, None, act)
@@ -285,58 +339,6 @@ class CredentialService(Application):
             report.members += 1
             report.recorded += self.record_due_transitions(member_id, as_of)
         return report
-
-    def _draw_audit_sample(self, command: DrawAuditSample, key: str | None) -> AuditSelectionReport:
-        """Draw a reproducible sample of `renewal_year`'s renewals, separately per level.
-
-        The draw depends only on (seed, rate, year, the renewals of that year), so running
-        it again selects the same members and records nothing new. Under an idempotency key
-        each member's selection is recorded under "<key>:<member>", so a repeated request
-        answers exactly as the first did, `recorded` included.
-        """
-        renewal_year, rate, seed = command.renewal_year, command.rate, command.seed
-        selected_on = command.selected_on or self.today()
-        check_selection(renewal_year, rate, selected_on)
-        report = AuditSelectionReport(renewal_year, rate, seed, selected_on)
-        for level, members in sorted(self._renewals_by_level(renewal_year).items()):
-            chosen = draw(sorted(members), rate, f"{seed}:{renewal_year}:{level}")
-            report.levels.append(LevelSelection(level, len(members), chosen))
-            for member_id in chosen:
-                member_key = None if key is None else f"{key}:{member_id}"
-                if self._select_drawn(member_id, report, member_key):
-                    report.recorded += 1
-        return report
-
-    def _renewals_by_level(self, renewal_year: int) -> dict[str, list[str]]:
-        """Members who renewed in `renewal_year`, grouped by the level of that renewal."""
-        by_level: dict[str, list[str]] = {}
-        for member_id in self.member_ids():
-            credential = self.credential(member_id)
-            renewal = credential.renewal_to_audit(date(renewal_year + 1, 1, 1))
-            if renewal is None:
-                continue
-            level = level_at(credential, renewal.effective_on, self.policy)
-            if level is not None:
-                by_level.setdefault(level, []).append(member_id)
-        return by_level
-
-    def _select_drawn(self, member_id: str, report: AuditSelectionReport, key: str | None) -> bool:
-        """Select one drawn member; False when an earlier or concurrent draw selected them."""
-        credential = self.credential(member_id)
-        repeat = key is not None and credential.first_fact_with_key(key) is not None
-        if not repeat and any(
-            isinstance(f, AuditSelected) and f.renewal_submitted_on.year == report.renewal_year
-            for f in credential.history
-        ):
-            return False
-        try:
-            # A repeat goes through the command too: it checks the key was used for this same draw.
-            self.execute(SelectForAudit(member_id, report.selected_on, report.seed, report.rate), key)
-        except RuleViolation as refusal:
-            if refusal.code != "already_selected":
-                raise
-            return False
-        return True
 
     # --- the command loop ----------------------------------------------------------
 
@@ -375,7 +377,7 @@ class CredentialService(Application):
         raise ConcurrentChange(member_id)
 
     def _status_at(self, history: Sequence[CredentialFact], recorded_at: datetime) -> CredentialStatus:
-        return status_of(history, recorded_at.date(), recorded_at, self.policy)
+        return status_of(history, recorded_at.date(), recorded_at, self.book(recorded_at))
 
     def _outcome(self, member_id: str, history: Sequence[CredentialFact], fact: CredentialFact,
                  *, repeated: bool = False) -> CommandOutcome:

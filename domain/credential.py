@@ -18,8 +18,10 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from domain import rules
+from domain.corrections import activity_in_force, in_force, without_activity
 from domain.errors import InvalidCommand, RuleViolation
 from domain.events import (
+    ActivityAmended,
     ActivityClaimed,
     AuditOutcome,
     AuditReviewed,
@@ -29,19 +31,23 @@ from domain.events import (
     CredentialOpened,
     DocumentationRejected,
     Evidence,
+    FactWithdrawn,
     Invalidated,
     MarkedInactive,
     RenewalSubmitted,
 )
 from domain.fold import Fold
 from domain.guards import (
+    check_amendable,
     check_certified,
+    check_given,
     check_no_late_replace_by,
     check_not_in_future,
     check_not_renewed,
     check_not_repeated_course,
     check_rejected_activities,
     check_reviewable_audit,
+    check_withdrawable,
 )
 from domain.policy import PolicyBook
 from domain.replay import replay
@@ -130,10 +136,41 @@ class Credential(Aggregate):
         self.trigger_event(Certified, certification=certification, effective_on=certified_on, **stamp.fields())
 
     def claim_activity(self, activity_id: str, claim: rules.ActivityClaim, book: PolicyBook, stamp: Stamp) -> Decimal:
+        fields = self._judged_claim(activity_id, claim, self.history, book, stamp)
+        self.trigger_event(ActivityClaimed, **fields)
+        return Decimal(fields["cecs"])
+
+    def amend_activity(self, activity_id: str, claim: rules.ActivityClaim, reason: str, book: PolicyBook,
+                       stamp: Stamp) -> Decimal:
+        """Replace the activity's whole content, judged as a claim of the new content against
+        every known fact but the activity itself (rules.md section 8)."""
+        check_given(reason, "reason")
+        check_amendable(self.history, activity_id)
+        fields = self._judged_claim(activity_id, claim, without_activity(self.history, activity_id), book, stamp)
+        self.trigger_event(ActivityAmended, reason=reason, decided_on=stamp.recorded_at.date(), **fields)
+        return Decimal(fields["cecs"])
+
+    def withdraw(self, fact_id: str, reason: str, decided_on: date, replace_by: date | None, stamp: Stamp) -> None:
+        """Void a fact recorded in error, as known from now on (rules.md section 8)."""
+        check_not_in_future(decided_on, stamp, "decided_on")
+        check_given(reason, "reason")
+        check_withdrawable(self.history, fact_id)
+        if replace_by is not None and replace_by <= decided_on:
+            raise InvalidCommand("replace_by_not_after_decision", "replace_by must be after decided_on")
+        self.trigger_event(FactWithdrawn, withdrawn_fact_id=fact_id, reason=reason, replace_by=replace_by,
+                           effective_on=decided_on, **stamp.fields())
+
+    def activity(self, activity_id: str) -> ActivityClaimed | None:
+        """The claim or amendment that holds the activity's content now; None once withdrawn."""
+        return activity_in_force(self.history, activity_id)
+
+    def _judged_claim(self, activity_id: str, claim: rules.ActivityClaim, history: Sequence[CredentialFact],
+                      book: PolicyBook, stamp: Stamp) -> dict[str, Any]:
+        """The fields of the claim fact `claim` makes, judged against `history`."""
         check_not_in_future(claim.completed_on, stamp, "completed_on")
         policy = book.in_force(claim.completed_on)
         rules.check_category_accepted(claim, policy)
-        fold = self.replay(claim.completed_on, book)
+        fold = replay(history, claim.completed_on, None, book)
         check_certified(fold, claim.completed_on, before_code="before_certification")
         cecs = rules.cecs_for(claim, policy)
         fields: dict[str, Any] = dict(
@@ -155,10 +192,9 @@ class Credential(Aggregate):
         )
         # The fact it would record, so the fold itself says where the claim counts.
         check_not_repeated_course(
-            self.history, ActivityClaimed(originator_id=self.id, originator_version=self.version + 1, **fields), book
+            history, ActivityClaimed(originator_id=self.id, originator_version=self.version + 1, **fields), book
         )
-        self.trigger_event(ActivityClaimed, **fields)
-        return cecs
+        return fields
 
     def submit_renewal(self, submitted_on: date, fee_paid: Decimal | None, book: PolicyBook, stamp: Stamp) -> None:
         check_not_in_future(submitted_on, stamp, "submitted_on")
@@ -205,7 +241,7 @@ class Credential(Aggregate):
         return next(
             (
                 f
-                for f in reversed(self.history)
+                for f in reversed(in_force(self.history))
                 if isinstance(f, RenewalSubmitted) and f.effective_on.year == selected_on.year - 1
             ),
             None,
@@ -224,7 +260,7 @@ class Credential(Aggregate):
                 year=selected_on.year - 1,
             )
         if any(isinstance(f, AuditSelected) and f.renewal_submitted_on == renewal.effective_on
-               for f in self.history):
+               for f in in_force(self.history)):
             raise RuleViolation(
                 "already_selected",
                 f"the renewal of {renewal.effective_on} was already selected for audit",

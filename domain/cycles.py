@@ -7,6 +7,7 @@ time passing or which fact comes next.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date
@@ -73,6 +74,8 @@ class Audit:
     inactive_since: date | None = None
     closed_on: date | None = None
     rejected: set[str] = field(default_factory=set)
+    # Opened by a correction that left a renewed cycle short (rules.md section 8), not by a draw.
+    by_correction: bool = False
 
     def proven(self) -> Decimal:
         """CECs the audit accepts: documented ones after rejections, plus replacements;
@@ -84,3 +87,23 @@ class Audit:
         if self.inactive_since is None:
             return None
         return rules.audit_invalid_from(self.inactive_since, policy)
+
+
+def correction_audit(cycles: Sequence[Cycle], audit: Audit | None, decided_on: date, replace_by: date | None,
+                     policy: Policy) -> Audit | None:
+    """The audit a correction decided on `decided_on` opens, if it left a renewed cycle short
+    (`cycles` newest first): that cycle is treated as audited and found short that day, owing
+    replacement CECs by `replace_by` or the policy's replacement days. An audit of that cycle
+    already there simply sees the corrected facts, so none is opened for it."""
+    for cycle in cycles:
+        required = cycle.required_at_renewal
+        if cycle.renewed_on is None or required is None:
+            continue
+        if audit is not None and audit.cycle is cycle:
+            return None
+        if cycle.counted(required) >= required:
+            continue
+        return Audit(decided_on, cycle, required, decided_on, AuditState.REPLACEMENT_DUE,
+                     documentation_received_on=decided_on,
+                     replace_by=replace_by or rules.default_replace_by(decided_on, policy), by_correction=True)
+    return None

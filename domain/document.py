@@ -64,6 +64,7 @@ class CredentialStatus:
     renewal_fee: Decimal | None
     reason: str
     since: date | None
+    policy_version: str  # the version in force on `on`, among those known at `known_at`
 
 
 def describe(fold: Fold, on: date, known_at: datetime | None) -> CredentialStatus:
@@ -93,6 +94,7 @@ def describe(fold: Fold, on: date, known_at: datetime | None) -> CredentialStatu
         renewal_fee=fold.renewal_fee(on),
         reason=reason_for(fold),
         since=fold.since,
+        policy_version=fold.book.in_force(on).version,
     )
 
 

@@ -39,6 +39,13 @@ class MemberNotFound(CredentialError):
         super().__init__(f"no credential is recorded for member {member_id!r}", member_id=member_id)
 
 
+class ActivityNotFound(CredentialError):
+    code = "activity_not_found"
+
+    def __init__(self, activity_id: str) -> None:
+        super().__init__(f"the member has no activity {activity_id!r}", activity_id=activity_id)
+
+
 class ConcurrentChange(CredentialError):
     """Another writer changed the member first, and retrying did not get through."""
 
@@ -58,3 +65,24 @@ class IdempotencyKeyReused(CredentialError):
         super().__init__(
             f"idempotency key {key!r} was already used for a different command", idempotency_key=key
         )
+
+
+class InvalidPolicy(CredentialError):
+    """A policy version refused whole: `problems` names every bad value by its dotted path."""
+
+    code = "invalid_policy"
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        listed = "; ".join(f"{path}: {problem}" for path, problem in sorted(problems.items()))
+        count = len(problems)
+        super().__init__(
+            f"{count} policy value{'s are' if count != 1 else ' is'} not valid: {listed}", problems=dict(problems)
+        )
+        self.problems = dict(problems)
+
+
+class PolicyVersionNotFound(CredentialError):
+    code = "policy_version_not_found"
+
+    def __init__(self, version: str) -> None:
+        super().__init__(f"no policy version {version!r} was adopted", version=version)

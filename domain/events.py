@@ -52,6 +52,11 @@ class CredentialFact(AggregateEvent):
     def apply(self, aggregate: Any) -> None:
         aggregate.history.append(self)
 
+    @property
+    def fact_id(self) -> str:
+        """Stable and unique within the member: the fact's place in the member's history."""
+        return str(self.originator_version)
+
 
 class CredentialOpened(AggregateCreated, CredentialFact):
     TOPIC = "credential:CredentialOpened"
@@ -137,6 +142,25 @@ class Invalidated(CredentialFact):
     lapse: Lapse
 
 
+class FactWithdrawn(CredentialFact):
+    """Voids the fact `withdrawn_fact_id` names, as known from now on (rules.md section 8).
+    Its business date is the day the correction was decided (`decided_on`)."""
+
+    TOPIC = "credential:FactWithdrawn"
+    withdrawn_fact_id: str
+    reason: str
+    replace_by: date | None
+
+
+class ActivityAmended(ActivityClaimed):
+    """The whole new content of the claim of `activity_id`; its business date is the new
+    completion date, so the fold places it exactly as a claim with that content."""
+
+    TOPIC = "credential:ActivityAmended"
+    reason: str
+    decided_on: date
+
+
 EVENT_CLASSES: tuple[type[CredentialFact], ...] = (
     CredentialOpened,
     Certified,
@@ -147,6 +171,8 @@ EVENT_CLASSES: tuple[type[CredentialFact], ...] = (
     AuditReviewed,
     MarkedInactive,
     Invalidated,
+    FactWithdrawn,
+    ActivityAmended,
 )
 
 for _event_class in EVENT_CLASSES:

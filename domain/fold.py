@@ -11,101 +11,32 @@ order, is `domain.replay`'s concern.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
 from domain import rules
-from domain.cycles import Audit, Credit, Cycle
+from domain.corrections import CorrectionDecided
+from domain.cycles import Audit, Credit, Cycle, correction_audit
 from domain.deadlines import Deadline, earliest_deadline
 from domain.events import (
     ActivityClaimed,
     AuditReviewed,
     AuditSelected,
     Certified,
-    CredentialFact,
     DocumentationRejected,
+    FactWithdrawn,
     Lapse,
     RenewalSubmitted,
 )
-from domain.policy import CertificationRule, PolicyBook
+from domain.fold_state import Foldable, FoldState, Transition
 from domain.reasons import reason_for
 from domain.rules import ONE_DAY
-from domain.states import INACTIVE_STATES, SHORT_STATES, AuditState, Status
+from domain.states import AuditState, Status
+
+__all__ = ["Fold", "Foldable", "Transition"]
 
 
-@dataclass(frozen=True)
-class Transition:
-    on: date
-    status: Status
-    lapse: Lapse | None
-    reason: str
-
-
-class Fold:
+class Fold(FoldState):
     """The credential's state as it evolves along the business-date axis."""
-
-    def __init__(self, book: PolicyBook) -> None:
-        self.book = book
-        self.today: date | None = None
-        self.held: dict[str, CertificationRule] = {}
-        self.opened_on: date | None = None  # the certification that opened the current run of cycles
-        self.cycle: Cycle | None = None
-        self.past_cycles: list[Cycle] = []
-        self.in_grace = False
-        self.invalid = False
-        self.lapse: Lapse | None = None
-        self.since: date | None = None
-        self.audit: Audit | None = None
-        self.transitions: list[Transition] = []
-
-    # --- derived answers -----------------------------------------------------------
-
-    @property
-    def status(self) -> Status:
-        if self.cycle is None:
-            return Status.NOT_CERTIFIED
-        if self.invalid:
-            return Status.INVALID
-        if self.in_grace or (self.audit is not None and self.audit.state in INACTIVE_STATES):
-            return Status.INACTIVE
-        return Status.ACTIVE
-
-    def held_rules(self) -> list[CertificationRule]:
-        return sorted(self.held.values(), key=lambda c: (-(c.level or 0), c.code))
-
-    def required(self) -> Decimal:
-        return rules.required_cecs(self.held.values())
-
-    def cycle_required(self, cycle: Cycle) -> Decimal:
-        if cycle is self.cycle and not self.invalid:
-            return self.required()
-        return cycle.required_at_close if cycle.required_at_close is not None else Decimal(0)
-
-    def cycle_counted(self, cycle: Cycle) -> Decimal:
-        audit = self.audit
-        excluded = audit.rejected if audit is not None and audit.cycle is cycle else frozenset()
-        return cycle.counted(self.cycle_required(cycle), excluded)
-
-    def grace_ends_on(self) -> date | None:
-        if not self.in_grace or self.cycle is None:
-            return None
-        return rules.grace_ends_on(self.cycle.end, self.cycle.policy)
-
-    def cycle_for_renewal(self) -> Cycle | None:
-        # What a renewal submitted today renews: the current cycle, unrenewed, once its window opened.
-        cycle = self.cycle
-        if cycle is None or self.invalid or cycle.renewed_on is not None:
-            return None
-        return None if self.today and self.today < rules.renewal_window_opens_on(cycle.end) else cycle
-
-    def renewal_fee(self, on: date) -> Decimal | None:
-        if self.cycle_for_renewal() is None:
-            return None
-        # Priced entirely by the version in force on `on`, the fees of the certifications held included.
-        policy = self.book.in_force(on)
-        held = [policy.certification(c.code) or c for c in self.held_rules()]
-        return rules.renewal_fee(held, policy, late=self.in_grace)
 
     # --- time passing --------------------------------------------------------------
 
@@ -178,7 +109,7 @@ class Fold:
 
     # --- facts ---------------------------------------------------------------------
 
-    def apply(self, fact: CredentialFact) -> None:
+    def apply(self, fact: Foldable) -> None:
         on = fact.effective_on
         self.advance_to(on)
         # Most facts are claims, so they are tried first (the fact classes are disjoint).
@@ -195,6 +126,8 @@ class Fold:
                 self.audit.rejected.add(fact.activity_id)
         elif isinstance(fact, AuditReviewed):
             self._audit_reviewed(on, fact.replace_by)
+        elif isinstance(fact, (FactWithdrawn, CorrectionDecided)):
+            self._correction_decided(on, fact.replace_by)
 
     def _certified(self, on: date, code: str) -> None:
         rule = self.book.in_force(on).certification(code)
@@ -218,24 +151,6 @@ class Fold:
             )
         self.held[code] = rule
 
-    def placement(self, activity_id: str) -> tuple[Cycle, Credit] | None:
-        """The cycle a credit counts toward, and the credit: every cycle is the current one or a past one."""
-        for cycle in (*self.past_cycles, *([self.cycle] if self.cycle else [])):
-            for credit in cycle.credits:
-                if credit.activity_id == activity_id:
-                    return cycle, credit
-        return None
-
-    def target_cycle(self) -> Cycle | None:
-        """Where an activity completed today counts: a short audited cycle first, then the
-        cycle in grace (the grace period exists to earn missing CECs), else the current one."""
-        if self.cycle is None or self.invalid:
-            return None
-        audit = self.audit
-        if audit is not None and audit.state in SHORT_STATES and audit.proven() < audit.required:
-            return audit.cycle
-        return self.cycle
-
     def _credit(self, credit: Credit, target: Cycle | None = None) -> None:
         if target is None:
             target = self.target_cycle()
@@ -254,11 +169,20 @@ class Fold:
         rule = target.policy.categories.get(fact.category)
         capped = rule.capped if rule else False
         repeated = bool(rule and rule.once_per_cycle_by_course and fact.course_id and target.has_course(fact.course_id))
+        earned = rules.earned_cecs(fact, self.book.in_force(fact.effective_on))
         self._credit(
-            Credit(fact.activity_id, fact.category, fact.cecs, fact.effective_on, capped, fact.course_id,
+            Credit(fact.activity_id, fact.category, earned, fact.effective_on, capped, fact.course_id,
                    not repeated, False),
             target,
         )
+
+    def _correction_decided(self, on: date, replace_by: date | None) -> None:
+        if self.cycle is None or self.invalid:
+            return
+        cycles = [self.cycle, *reversed(self.past_cycles)]
+        opened = correction_audit(cycles, self.audit, on, replace_by, self.book.in_force(on))
+        if opened is not None:
+            self.audit = opened
 
     def _renewed(self, on: date) -> None:
         # The cycle open for renewal on its day under the facts folded now (section 14), if any.

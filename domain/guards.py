@@ -12,9 +12,10 @@ from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
+from domain.corrections import NOT_WITHDRAWABLE, activity_in_force, voiding
 from domain.cycles import Audit, Cycle
-from domain.errors import InvalidCommand, RuleViolation
-from domain.events import ActivityClaimed, CredentialFact, RenewalSubmitted
+from domain.errors import ActivityNotFound, InvalidCommand, RuleViolation
+from domain.events import ActivityClaimed, CredentialFact, CredentialOpened, RenewalSubmitted
 from domain.fold import Fold
 from domain.policy import PolicyBook
 from domain.reasons import reason_for
@@ -138,3 +139,38 @@ def check_rejected_activities(audit: Audit, activity_ids: Sequence[str]) -> None
             f"not activities of the audited cycle ending {audit.cycle.end}: {', '.join(unknown)}",
             activity_ids=unknown,
         )
+
+
+def check_given(text: str, field: str) -> None:
+    if not text.strip():
+        raise InvalidCommand("missing_field", f"{field} is required", field=field)
+
+
+def check_withdrawable(history: Sequence[CredentialFact], fact_id: str) -> None:
+    """A fact of the member's, of a kind that can be withdrawn, not withdrawn already."""
+    target = next((f for f in history if f.fact_id == fact_id), None)
+    if target is None:
+        raise RuleViolation("unknown_fact", f"the member has no fact {fact_id!r}", fact_id=fact_id)
+    if isinstance(target, (*NOT_WITHDRAWABLE, CredentialOpened)):
+        raise RuleViolation(
+            "not_withdrawable",
+            f"a {type(target).__name__} cannot be withdrawn: "
+            + ("record the fact again instead" if type(target).__name__ == "FactWithdrawn"
+               else "it is derived from the other facts, or only names the member"),
+            fact_id=fact_id, type=type(target).__name__,
+        )
+    withdrawn_by = voiding(history).withdrawn.get(fact_id)
+    if withdrawn_by is not None:
+        raise RuleViolation("already_withdrawn", f"fact {fact_id} was withdrawn by fact {withdrawn_by}",
+                            fact_id=fact_id, withdrawn_by=withdrawn_by)
+
+
+def check_amendable(history: Sequence[CredentialFact], activity_id: str) -> None:
+    """A claimed activity of the member's, not withdrawn."""
+    claims = [f for f in history if isinstance(f, ActivityClaimed) and f.activity_id == activity_id]
+    if not claims:
+        raise ActivityNotFound(activity_id)
+    if activity_in_force(history, activity_id) is None:
+        withdrawn_by = voiding(history).withdrawn.get(claims[0].fact_id)
+        raise RuleViolation("already_withdrawn", f"activity {activity_id} was withdrawn by fact {withdrawn_by}",
+                            activity_id=activity_id, withdrawn_by=withdrawn_by)

@@ -33,17 +33,27 @@ class CertificationRule:
 class CategoryRule:
     """How one activity category earns CECs.
 
-    `method` is one of: `certificate` (units converted by provider, else hours),
-    `per_issue` (a fixed number per self-test issue), `per_credit_hour` (college),
-    `fixed` (a fixed number per item), `per_hour` (teaching and lecturing).
+    `method` is one of `METHODS`: `certificate` (the certificate's units converted by
+    provider, else `amount` per contact hour), `per_hour` (`amount` per contact hour: teaching
+    and lecturing), `per_credit_hour` (`amount` per credit hour: college), `fixed` (`amount`
+    per item: a publication, a self-test issue).
     """
 
     category: str
     method: str
-    rate: Decimal = Decimal(1)
+    amount: Decimal = Decimal(1)
     capped: bool = False  # counts toward the teaching and lecturing cap
     once_per_cycle_by_course: bool = False  # a second claim naming the same course_id in a cycle is refused
     course_id_required: bool = False  # a claim must name its course_id (teaching; a lecture may)
+    # A journal self-test: the claim names the issue's `published_on`, and an issue expires
+    # `self_test_valid_months` after publication.
+    self_test: bool = False
+
+
+METHODS = ("certificate", "per_hour", "per_credit_hour", "fixed")
+
+# The deadlines a reminder can be scheduled ahead of (rules.md section 11).
+REMINDER_KINDS = ("renewal_due", "grace_started", "grace_ends", "audit_selected", "proof_due", "replacement_due")
 
 
 @dataclass(frozen=True)
@@ -53,8 +63,8 @@ class Policy:
     certifications: Mapping[str, CertificationRule]
     categories: Mapping[str, CategoryRule]
     refused_categories: Mapping[str, str]  # category -> why it is never accepted
-    decimal_providers: frozenset[str]  # providers whose 0.1 unit is 1 CEC
-    decimal_unit_factor: Decimal
+    # provider (upper case) -> how much of its unit makes 1 CEC; any other provider's unit is 1 CEC
+    conversions: Mapping[str, Decimal]
     cycle_years: int
     grace_months: int
     late_fee: Decimal
@@ -66,6 +76,8 @@ class Policy:
     self_test_valid_months: int
     passing_grades: frozenset[str]
     known_grades: frozenset[str]
+    # deadline kind -> the days ahead of that deadline a reminder is due, latest first
+    reminders: Mapping[str, tuple[int, ...]]
     evidence_refused: Mapping[str, str] = field(default_factory=dict)
 
     def certification(self, code: str) -> CertificationRule | None:
@@ -108,8 +120,9 @@ FAQ_ERA = Policy(
     },
     categories={
         **{c: CategoryRule(c, "certificate") for c in _CERTIFICATE_CATEGORIES},
-        "certified_news_self_test": CategoryRule("certified_news_self_test", "per_issue", Decimal(4)),
-        "hfj_self_test": CategoryRule("hfj_self_test", "per_issue", Decimal(4)),
+        "certified_news_self_test": CategoryRule("certified_news_self_test", "fixed", Decimal(4),
+                                                 self_test=True),
+        "hfj_self_test": CategoryRule("hfj_self_test", "fixed", Decimal(4), self_test=True),
         "college_course": CategoryRule("college_course", "per_credit_hour", Decimal(10)),
         "publication": CategoryRule("publication", "fixed", Decimal(10)),
         "teaching": CategoryRule("teaching", "per_hour", capped=True, once_per_cycle_by_course=True,
@@ -126,8 +139,8 @@ FAQ_ERA = Policy(
     evidence_refused={
         "attendance_certificate": "a certificate of attendance does not show CECs earned; a CEC certificate is needed",
     },
-    decimal_providers=frozenset({"ACE", "NSCA", "NASM"}),
-    decimal_unit_factor=Decimal(10),
+    # FAQ: "ACE, NSCA, NASM 0.1 = 1.0 ACSM CEC; AFAA 1.0 = 1.0 ACSM CEC".
+    conversions={"ACE": Decimal("0.1"), "NSCA": Decimal("0.1"), "NASM": Decimal("0.1"), "AFAA": Decimal("1.0")},
     cycle_years=3,
     grace_months=6,
     late_fee=Decimal(25),
@@ -135,10 +148,18 @@ FAQ_ERA = Policy(
     proof_days=30,
     audit_inactive_months=12,
     replacement_days=90,
-    teaching_cap_fraction=Decimal("0.30"),
+    teaching_cap_fraction=Decimal("0.3"),
     self_test_valid_months=12,
     passing_grades=frozenset({"A+", "A", "A-", "B+", "B", "B-", "C+", "C"}),
     known_grades=frozenset({"A+", "A", "A-", "B+", "B", "B-", "C+", "C", "C-", "D+", "D", "D-", "F"}),
+    reminders={
+        "renewal_due": (90, 60, 30, 7),
+        "grace_started": (0,),
+        "grace_ends": (30, 7),
+        "audit_selected": (0,),
+        "proof_due": (7,),
+        "replacement_due": (30, 7),
+    },
 )
 
 

@@ -43,6 +43,12 @@ def reason_for(fold: Fold) -> str:
         text += f", renewed on {cycle.renewed_on}"
     if audit is not None and audit.state is AuditState.AWAITING_PROOF:
         text += f"; selected for audit on {audit.selected_on}, proof due by {audit.proof_due_on}"
+    elif audit is not None and audit.state is AuditState.REPLACEMENT_DUE and audit.by_correction:
+        text += (
+            f"; a correction on {audit.selected_on} left the renewed cycle ended {audit.cycle.end} short with "
+            f"{cec_text(audit.proven())} of {cec_text(audit.required)} CECs, replacement CECs due by "
+            f"{audit.replace_by}"
+        )
     elif audit is not None and audit.state is AuditState.REPLACEMENT_DUE:
         text += (
             f"; audited cycle ended {audit.cycle.end} is short with {cec_text(audit.proven())} of "
@@ -77,12 +83,19 @@ def _lapse_reason(fold: Fold, word: str, lapse: Lapse | None) -> str:
             f"CECs of the audited cycle ended {audit.cycle.end}; the year to complete it ends "
             f"{year_ends - rules.ONE_DAY}"
         )
+    if lapse is Lapse.REPLACEMENT_OVERDUE and audit.by_correction:
+        return (
+            f"{word} since {since}: replacement CECs were due {audit.replace_by} after a correction on "
+            f"{audit.selected_on} left the renewed cycle ended {audit.cycle.end} short; it has "
+            f"{cec_text(audit.proven())} of {cec_text(audit.required)} CECs"
+        )
     if lapse is Lapse.REPLACEMENT_OVERDUE:
         return (
             f"{word} since {since}: replacement CECs were due {audit.replace_by}; the audited cycle "
             f"ended {audit.cycle.end} has {cec_text(audit.proven())} of {cec_text(audit.required)} CECs"
         )
+    what = "replacement of CECs a correction removed from" if audit.by_correction else "audit of"
     return (
-        f"{word} since {since}: audit of the cycle ended {audit.cycle.end} was not completed "
+        f"{word} since {since}: {what} the cycle ended {audit.cycle.end} was not completed "
         f"within a year of {audit.inactive_since}"
     )

@@ -16,8 +16,9 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 
 from domain import events
+from domain.corrections import CorrectionDecided, amendment_decisions, in_force
 from domain.events import CredentialFact
-from domain.fold import Fold
+from domain.fold import Fold, Foldable
 from domain.policy import PolicyBook
 
 
@@ -35,19 +36,24 @@ def known_facts(history: Iterable[CredentialFact], known_at: datetime | None) ->
 # same facts: read models record it beside the book's fingerprint, so they are rebuilt after
 # such a deployment instead of serving rows computed under the old rules.
 # 2: same-day order by kind and content; places of renewals and audits derived; first-day certifications.
-RULES_REVISION = 2
+# 3: corrections; an activity's CECs computed under the version in force on its completion date.
+RULES_REVISION = 3
 
 _DAY_ORDER = {
     events.Certified: 0,
     events.AuditSelected: 1,
     events.ActivityClaimed: 2,
+    events.ActivityAmended: 2,
     events.DocumentationRejected: 3,
     events.AuditReviewed: 4,
     events.RenewalSubmitted: 5,
+    # A correction decided on a day sees every fact of that day.
+    events.FactWithdrawn: 8,
+    CorrectionDecided: 8,
 }
 
 
-def _content(fact: CredentialFact, book: PolicyBook) -> tuple[object, ...]:
+def _content(fact: Foldable, book: PolicyBook) -> tuple[object, ...]:
     """Within a kind, facts of one day fold by their content, never by a random id: activities
     by CECs descending, then category, then title (then the rest of what they say); certifications
     the lower level first, so each earned on a later day of a cycle is judged as higher or not
@@ -61,17 +67,23 @@ def _content(fact: CredentialFact, book: PolicyBook) -> tuple[object, ...]:
     return ()
 
 
-def business_order(book: PolicyBook) -> Callable[[CredentialFact], tuple[object, ...]]:
+def business_order(book: PolicyBook) -> Callable[[Foldable], tuple[object, ...]]:
     """The sort key of facts in the order they fold: business date, kind, content."""
     return lambda fact: (fact.effective_on, _DAY_ORDER.get(type(fact), 9), *_content(fact, book))
 
 
+def foldables(history: Sequence[CredentialFact], known_at: datetime | None, book: PolicyBook,
+              until: date = date.max) -> list[Foldable]:
+    """What the fold folds, in business order: the facts known at `known_at` and in force then
+    (`domain.corrections`), and the day each correction among them was decided, up to `until`."""
+    facts = in_force(known_facts(history, known_at))
+    amended = [d for d in amendment_decisions(facts) if d.effective_on <= until]
+    return sorted((*(f for f in facts if f.effective_on <= until), *amended), key=business_order(book))
+
+
 def replay(history: Sequence[CredentialFact], on: date, known_at: datetime | None, book: PolicyBook) -> Fold:
     """The fold of what was known at `known_at` about the credential, as of `on`."""
-    facts = sorted(
-        (f for f in known_facts(history, known_at) if f.effective_on <= on),
-        key=business_order(book),
-    )
+    facts = foldables(history, known_at, book, on)
     fold = Fold(book)
     for fact in facts:
         fold.apply(fact)

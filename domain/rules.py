@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from domain.errors import InvalidCommand, RuleViolation
+from domain.events import ActivityClaimed
 from domain.policy import CertificationRule, Policy
 
 ONE_DAY = timedelta(days=1)
@@ -113,6 +114,24 @@ class ActivityClaim:
     published_on: date | None = None
 
 
+def claim_of(fact: ActivityClaimed) -> ActivityClaim:
+    """What a recorded claim (or amendment) says, as the claim a rule judges."""
+    return ActivityClaim(
+        fact.category, fact.title, fact.effective_on, fact.evidence.value, fact.hours, fact.units, fact.provider,
+        fact.decimal_units, fact.credit_hours, fact.grade, fact.course_id, fact.published_on,
+    )
+
+
+def earned_cecs(fact: ActivityClaimed, policy: Policy) -> Decimal:
+    """What a recorded claim earns under `policy` (the version in force on its completion date
+    among those known when asked), which may not be the one it was judged under when recorded
+    (rules.md section 9): one adopted since that refuses what it claims leaves it earning nothing."""
+    try:
+        return cecs_for(claim_of(fact), policy)
+    except (RuleViolation, InvalidCommand):
+        return Decimal(0)
+
+
 def _required(value: Decimal | str | date | None, field: str, category: str) -> None:
     if value is None or value == "":
         raise InvalidCommand(
@@ -148,30 +167,42 @@ def check_category_accepted(claim: ActivityClaim, policy: Policy) -> None:
         )
 
 
+def unit_conversion(claim: ActivityClaim, policy: Policy) -> Decimal:
+    """How much of the claim's units make 1 CEC: a claim that says its provider uses the decimal
+    system converts at 0.1; otherwise the provider's conversion, and 1 = 1 for a provider the
+    policy does not list (rules.md section 3)."""
+    if claim.decimal_units:
+        return TENTH
+    return policy.conversions.get((claim.provider or "").upper(), Decimal(1))
+
+
+def check_self_test_issue(claim: ActivityClaim, policy: Policy) -> None:
+    """A journal self-test names its issue, and the issue expires after `self_test_valid_months`."""
+    _required(claim.published_on, "published_on", claim.category)
+    assert claim.published_on is not None
+    last_day = self_test_last_valid_day(claim.published_on, policy)
+    if claim.completed_on > last_day:
+        raise RuleViolation(
+            "self_test_expired",
+            f"the issue published {claim.published_on} expired after {last_day}",
+            published_on=claim.published_on.isoformat(),
+            last_valid_day=last_day.isoformat(),
+        )
+
+
 def cecs_for(claim: ActivityClaim, policy: Policy) -> Decimal:
     """The CECs a claim earns under `policy`, or the refusal that names the rule."""
     check_category_accepted(claim, policy)
     rule = policy.categories[claim.category]
+    if rule.self_test:
+        check_self_test_issue(claim, policy)
     if rule.method == "certificate":
         if claim.units is not None:
-            decimal_system = claim.decimal_units or (claim.provider or "").upper() in policy.decimal_providers
-            cecs = _positive(claim.units, "units") * (policy.decimal_unit_factor if decimal_system else 1)
+            cecs = _positive(claim.units, "units") / unit_conversion(claim, policy)
         else:
             _required(claim.hours, "hours or units", claim.category)
             assert claim.hours is not None
-            cecs = _positive(claim.hours, "hours")
-    elif rule.method == "per_issue":
-        _required(claim.published_on, "published_on", claim.category)
-        assert claim.published_on is not None
-        last_day = self_test_last_valid_day(claim.published_on, policy)
-        if claim.completed_on > last_day:
-            raise RuleViolation(
-                "self_test_expired",
-                f"the issue published {claim.published_on} expired after {last_day}",
-                published_on=claim.published_on.isoformat(),
-                last_valid_day=last_day.isoformat(),
-            )
-        cecs = rule.rate
+            cecs = _positive(claim.hours, "hours") * rule.amount
     elif rule.method == "per_credit_hour":
         _required(claim.credit_hours, "credit_hours", claim.category)
         _required(claim.grade, "grade", claim.category)
@@ -184,15 +215,15 @@ def cecs_for(claim: ActivityClaim, policy: Policy) -> Decimal:
             raise RuleViolation(
                 "grade_below_c", f"a college course needs a grade of C or better, not {grade}", grade=grade
             )
-        cecs = _positive(claim.credit_hours, "credit_hours") * rule.rate
+        cecs = _positive(claim.credit_hours, "credit_hours") * rule.amount
     elif rule.method == "fixed":
-        cecs = rule.rate
+        cecs = rule.amount
     else:  # per_hour
         _required(claim.hours, "hours", claim.category)
-        if rule.course_id_required:
-            _required(claim.course_id, "course_id", claim.category)
         assert claim.hours is not None
-        cecs = _positive(claim.hours, "hours") * rule.rate
+        cecs = _positive(claim.hours, "hours") * rule.amount
+    if rule.course_id_required:
+        _required(claim.course_id, "course_id", claim.category)
     if cecs != cecs.quantize(TENTH):
         raise InvalidCommand(
             "cecs_precision",

@@ -29,9 +29,9 @@ from domain import rules
 from domain.cycles import Cycle
 from domain.document import CredentialStatus, describe
 from domain.events import ActivityClaimed, AuditSelected, CredentialFact
-from domain.fold import Fold
+from domain.fold import Fold, Foldable
 from domain.policy import PolicyBook
-from domain.replay import business_order
+from domain.replay import foldables
 from domain.states import AuditState, Status
 
 # Before the first certification a member is `not_certified`: the first period starts here.
@@ -142,7 +142,7 @@ class _WatchedFold:
             self.look(deadline.on)
         fold.advance_to(day)
 
-    def apply(self, fact: CredentialFact) -> None:
+    def apply(self, fact: Foldable) -> None:
         # The deadlines due by the fact's day first, watched, as `Fold.apply` would apply them.
         self.advance_to(fact.effective_on)
         self.fold.apply(fact)
@@ -174,7 +174,7 @@ def timeline(history: Sequence[CredentialFact], book: PolicyBook, horizon: date 
     document on that day (as `status_of(history, today, None, book)` answers it)."""
     if today is not None and today > horizon:
         raise ValueError(f"today ({today}) is after the horizon ({horizon})")
-    facts = sorted((f for f in history if f.effective_on <= horizon), key=business_order(book))
+    facts = foldables(history, None, book, horizon)
     watched = _WatchedFold(book)
     current: CredentialStatus | None = None
 
@@ -202,8 +202,9 @@ def timeline(history: Sequence[CredentialFact], book: PolicyBook, horizon: date 
         cycles=_cycles(watched),
         audits=_audits(facts, watched.seen, watched.audited_cycle_ends),
         activities=tuple(
-            ActivityRecord(f.originator_version, f.activity_id, f.category, f.effective_on, f.cecs)
-            for f in history if isinstance(f, ActivityClaimed) and f.effective_on <= horizon
+            ActivityRecord(f.originator_version, f.activity_id, f.category, f.effective_on,
+                           rules.earned_cecs(f, book.in_force(f.effective_on)))
+            for f in facts if isinstance(f, ActivityClaimed)
         ),
         current=current,
         current_until=current_until,
@@ -234,7 +235,7 @@ def _cycles(watched: _WatchedFold) -> tuple[CycleRecord, ...]:
     )
 
 
-def _audits(facts: Sequence[CredentialFact], seen: Sequence[_Seen],
+def _audits(facts: Sequence[Foldable], seen: Sequence[_Seen],
             cycle_ends: Sequence[date | None]) -> tuple[AuditRecord, ...]:
     # The report's rule (projections.reports): an audit is read until the next selection recorded.
     selections = [f for f in facts if isinstance(f, AuditSelected)]

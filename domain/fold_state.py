@@ -1,0 +1,115 @@
+"""What the fold knows at the end of a business day, and what it answers from it.
+
+`FoldState` holds the credential's state (the certifications held, the current and past
+cycles, the audit, the status and since when) and the answers derived from it without
+changing it; `domain.fold.Fold` moves it forward. They are apart so each reads in one sitting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from domain import rules
+from domain.corrections import CorrectionDecided
+from domain.cycles import Audit, Credit, Cycle
+from domain.events import CredentialFact, Lapse
+from domain.policy import CertificationRule, PolicyBook
+from domain.states import INACTIVE_STATES, SHORT_STATES, Status
+
+# What the fold folds: the facts in force, and the days corrections were decided.
+Foldable = CredentialFact | CorrectionDecided
+
+
+@dataclass(frozen=True)
+class Transition:
+    on: date
+    status: Status
+    lapse: Lapse | None
+    reason: str
+
+
+
+class FoldState:
+    """The credential's state on the business-date axis, and the answers it gives."""
+
+    def __init__(self, book: PolicyBook) -> None:
+        self.book = book
+        self.today: date | None = None
+        self.held: dict[str, CertificationRule] = {}
+        self.opened_on: date | None = None  # the certification that opened the current run of cycles
+        self.cycle: Cycle | None = None
+        self.past_cycles: list[Cycle] = []
+        self.in_grace = False
+        self.invalid = False
+        self.lapse: Lapse | None = None
+        self.since: date | None = None
+        self.audit: Audit | None = None
+        self.transitions: list[Transition] = []
+
+    # --- derived answers -----------------------------------------------------------
+
+    @property
+    def status(self) -> Status:
+        if self.cycle is None:
+            return Status.NOT_CERTIFIED
+        if self.invalid:
+            return Status.INVALID
+        if self.in_grace or (self.audit is not None and self.audit.state in INACTIVE_STATES):
+            return Status.INACTIVE
+        return Status.ACTIVE
+
+    def held_rules(self) -> list[CertificationRule]:
+        return sorted(self.held.values(), key=lambda c: (-(c.level or 0), c.code))
+
+    def required(self) -> Decimal:
+        return rules.required_cecs(self.held.values())
+
+    def cycle_required(self, cycle: Cycle) -> Decimal:
+        if cycle is self.cycle and not self.invalid:
+            return self.required()
+        return cycle.required_at_close if cycle.required_at_close is not None else Decimal(0)
+
+    def cycle_counted(self, cycle: Cycle) -> Decimal:
+        audit = self.audit
+        excluded = audit.rejected if audit is not None and audit.cycle is cycle else frozenset()
+        return cycle.counted(self.cycle_required(cycle), excluded)
+
+    def grace_ends_on(self) -> date | None:
+        if not self.in_grace or self.cycle is None:
+            return None
+        return rules.grace_ends_on(self.cycle.end, self.cycle.policy)
+
+    def cycle_for_renewal(self) -> Cycle | None:
+        # What a renewal submitted today renews: the current cycle, unrenewed, once its window opened.
+        cycle = self.cycle
+        if cycle is None or self.invalid or cycle.renewed_on is not None:
+            return None
+        return None if self.today and self.today < rules.renewal_window_opens_on(cycle.end) else cycle
+
+    def renewal_fee(self, on: date) -> Decimal | None:
+        if self.cycle_for_renewal() is None:
+            return None
+        # Priced entirely by the version in force on `on`, the fees of the certifications held included.
+        policy = self.book.in_force(on)
+        held = [policy.certification(c.code) or c for c in self.held_rules()]
+        return rules.renewal_fee(held, policy, late=self.in_grace)
+
+    def placement(self, activity_id: str) -> tuple[Cycle, Credit] | None:
+        """The cycle a credit counts toward, and the credit: every cycle is the current one or a past one."""
+        for cycle in (*self.past_cycles, *([self.cycle] if self.cycle else [])):
+            for credit in cycle.credits:
+                if credit.activity_id == activity_id:
+                    return cycle, credit
+        return None
+
+    def target_cycle(self) -> Cycle | None:
+        """Where an activity completed today counts: a short audited cycle first, then the
+        cycle in grace (the grace period exists to earn missing CECs), else the current one."""
+        if self.cycle is None or self.invalid:
+            return None
+        audit = self.audit
+        if audit is not None and audit.state in SHORT_STATES and audit.proven() < audit.required:
+            return audit.cycle
+        return self.cycle
