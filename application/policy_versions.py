@@ -47,8 +47,16 @@ class PolicyVersions:
 
     def book(self, known_at: datetime | None = None) -> PolicyBook:
         """The policy book as known at `known_at` (None: everything recorded)."""
+        return self.books()(known_at)
+
+    def books(self) -> Callable[[datetime | None], PolicyBook]:
+        """The book as known at any time, from one read of the register: for answers that
+        need it at many times (a history's `status_after`, revisions)."""
         register = self.policy_register()
-        return self.policy if register is None else register.book(self.policy, known_at)
+        built_in = self.policy
+        if register is None:
+            return lambda _known_at: built_in
+        return lambda known_at: register.book(built_in, known_at)
 
     def policy_versions(self, known_at: datetime | None = None) -> list[VersionRecord]:
         """Every version known at `known_at`, withdrawn ones too, each with its whole book."""

@@ -152,25 +152,26 @@ class CredentialService(AuditDraw, PolicyVersions, Application):
         it was recorded (under the policy book known then), and what voided it, as known now."""
         facts = self.credential(member_id).history
         voided = voiding(facts)
+        book_at = self.books()
         return [
             HistoryEntry(fact, status_of(facts[: index + 1], fact.effective_on, fact.timestamp,
-                                         self.book(fact.timestamp)), voided.voided_by(fact.fact_id))
+                                         book_at(fact.timestamp)), voided.voided_by(fact.fact_id))
             for index, fact in enumerate(facts)
         ]
 
     def revisions(self, member_id: str) -> list[Revision]:
         """Every change a recorded fact or policy version made to the member's answers for days
         before it was recorded, oldest first (rules.md section 10)."""
-        return revisions(self.credential(member_id).history, self.book, self.policy_changes())
+        return revisions(self.credential(member_id).history, self.books(), self.policy_changes())
 
     def revisions_recorded(self, recorded_from: datetime | None, recorded_to: datetime | None,
                            ) -> Iterator[tuple[str, Revision]]:
         """Every member's revisions recorded in [`recorded_from`, `recorded_to`), member by member,
         by replay: the reference the report table is held to."""
-        changes = self.policy_changes()
+        changes, book_at = self.policy_changes(), self.books()
         for member_id in self.member_ids():
             history = self.credential(member_id).history
-            for revision in revisions(history, self.book, changes, recorded_from=recorded_from,
+            for revision in revisions(history, book_at, changes, recorded_from=recorded_from,
                                       recorded_to=recorded_to):
                 yield member_id, revision
 

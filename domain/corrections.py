@@ -14,16 +14,17 @@ Voiding follows "as if the fact had never been recorded":
 - a superseded claim or amendment is voided by the amendment that replaced it, and can
   still be withdrawn (which takes the activity away).
 
-`in_force` keeps the withdrawals and the amendments in force in its answer: the fold uses
-them as the points where a correction is decided (a renewed cycle left short opens its
-replacement window there). Applied to its own answer it changes nothing, so a caller may
+`in_force` keeps the withdrawals and the amendments in force in its answer, and `decisions`
+says on which day each was decided: the fold opens there the replacement window of a renewed
+cycle the correction left short (`domain.replay` works out which cycles were short just
+before it was recorded). Applied to its own answer `in_force` changes nothing, so a caller may
 hand the fold facts already in force.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 
 from domain.events import (
@@ -46,10 +47,17 @@ REVIEW_FACTS = (DocumentationRejected, AuditReviewed)
 @dataclass(frozen=True)
 class CorrectionDecided:
     """The day a correction was decided: from then a renewed cycle it left short owes
-    replacement CECs (by `replace_by`, or the policy's replacement days)."""
+    replacement CECs (by `replace_by`, or the policy's replacement days). A cycle already short
+    that day as known just before the correction was recorded (its start among `short_before()`)
+    was not left short by it; `weigh` works that out, only when some renewed cycle is short."""
 
     effective_on: date
     replace_by: date | None
+    fact_id: str  # the withdrawal or amendment
+    weigh: Callable[[], frozenset[date]] | None = field(default=None, compare=False)
+
+    def short_before(self) -> frozenset[date]:
+        return frozenset() if self.weigh is None else self.weigh()
 
 
 @dataclass(frozen=True)
@@ -103,10 +111,16 @@ def in_force(history: Sequence[CredentialFact]) -> list[CredentialFact]:
     return [f for f in history if voided.voided_by(f.fact_id) is None]
 
 
-def amendment_decisions(facts: Iterable[CredentialFact]) -> list[CorrectionDecided]:
-    """The day each amendment among `facts` was decided. (An amendment's business date is its
-    new completion date; a withdrawal's is its decision day, so it is its own decision.)"""
-    return [CorrectionDecided(f.decided_on, None) for f in facts if isinstance(f, ActivityAmended)]
+def decisions(facts: Iterable[CredentialFact]) -> list[CorrectionDecided]:
+    """The day each withdrawal and amendment among `facts` was decided (a withdrawal's business
+    date is that day; an amendment's is its new completion date, and it was decided when recorded)."""
+    decided = []
+    for fact in facts:
+        if isinstance(fact, FactWithdrawn):
+            decided.append(CorrectionDecided(fact.effective_on, fact.replace_by, fact.fact_id))
+        elif isinstance(fact, ActivityAmended):
+            decided.append(CorrectionDecided(fact.decided_on, None, fact.fact_id))
+    return decided
 
 
 def activity_in_force(history: Sequence[CredentialFact], activity_id: str) -> ActivityClaimed | None:

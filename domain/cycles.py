@@ -7,7 +7,7 @@ time passing or which fact comes next.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date
@@ -58,6 +58,11 @@ class Cycle:
         cap = required * self.policy.teaching_cap_fraction
         return plain + min(capped, cap)
 
+    def short_of_renewal(self) -> bool:
+        """Renewed, and now below the requirement it was renewed at."""
+        required = self.required_at_renewal
+        return self.renewed_on is not None and required is not None and self.counted(required) < required
+
     def has_course(self, course_id: str) -> bool:
         return any(c.course_id == course_id and c.counted for c in self.credits)
 
@@ -90,10 +95,12 @@ class Audit:
 
 
 def correction_audit(cycles: Sequence[Cycle], audit: Audit | None, decided_on: date, replace_by: date | None,
-                     policy: Policy) -> Audit | None:
+                     policy: Policy, short_before: Callable[[], AbstractSet[date]] = frozenset) -> Audit | None:
     """The audit a correction decided on `decided_on` opens, if it left a renewed cycle short
-    (`cycles` newest first): that cycle is treated as audited and found short that day, owing
-    replacement CECs by `replace_by` or the policy's replacement days. An audit of that cycle
+    (`cycles`: those it may have left short, newest first): that cycle is treated as audited and
+    found short that day, owing replacement CECs by `replace_by` or the policy's replacement days.
+    A cycle already short just before the correction (its start in `short_before()`, asked only
+    of a cycle short now) was not left short by it. An audit of that cycle (or of a newer one)
     already there simply sees the corrected facts, so none is opened for it."""
     for cycle in cycles:
         required = cycle.required_at_renewal
@@ -101,7 +108,7 @@ def correction_audit(cycles: Sequence[Cycle], audit: Audit | None, decided_on: d
             continue
         if audit is not None and audit.cycle is cycle:
             return None
-        if cycle.counted(required) >= required:
+        if not cycle.short_of_renewal() or cycle.start in short_before():
             continue
         return Audit(decided_on, cycle, required, decided_on, AuditState.REPLACEMENT_DUE,
                      documentation_received_on=decided_on,

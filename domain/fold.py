@@ -23,7 +23,6 @@ from domain.events import (
     AuditSelected,
     Certified,
     DocumentationRejected,
-    FactWithdrawn,
     Lapse,
     RenewalSubmitted,
 )
@@ -126,8 +125,8 @@ class Fold(FoldState):
                 self.audit.rejected.add(fact.activity_id)
         elif isinstance(fact, AuditReviewed):
             self._audit_reviewed(on, fact.replace_by)
-        elif isinstance(fact, (FactWithdrawn, CorrectionDecided)):
-            self._correction_decided(on, fact.replace_by)
+        elif isinstance(fact, CorrectionDecided):
+            self._correction_decided(fact)
 
     def _certified(self, on: date, code: str) -> None:
         rule = self.book.in_force(on).certification(code)
@@ -176,11 +175,16 @@ class Fold(FoldState):
             target,
         )
 
-    def _correction_decided(self, on: date, replace_by: date | None) -> None:
+    def _correction_decided(self, decision: CorrectionDecided) -> None:
         if self.cycle is None or self.invalid:
             return
-        cycles = [self.cycle, *reversed(self.past_cycles)]
-        opened = correction_audit(cycles, self.audit, on, replace_by, self.book.in_force(on))
+        on = decision.effective_on
+        # Newest first, of the current run only: the cycles before an invalidation ended with it.
+        opened_on = self.opened_on
+        cycles = [c for c in (self.cycle, *reversed(self.past_cycles))
+                  if opened_on is not None and c.start >= opened_on]
+        opened = correction_audit(cycles, self.audit, on, decision.replace_by, self.book.in_force(on),
+                                  decision.short_before)
         if opened is not None:
             self.audit = opened
 

@@ -104,6 +104,14 @@ class FoldState:
                     return cycle, credit
         return None
 
+    def short_renewed_cycles(self) -> frozenset[date]:
+        """The starts of the renewed cycles of the current run below what they were renewed at."""
+        if self.cycle is None or self.invalid or self.opened_on is None:
+            return frozenset()
+        opened_on = self.opened_on
+        return frozenset(c.start for c in (*self.past_cycles, self.cycle)
+                         if c.start >= opened_on and c.short_of_renewal())
+
     def target_cycle(self) -> Cycle | None:
         """Where an activity completed today counts: a short audited cycle first, then the
         cycle in grace (the grace period exists to earn missing CECs), else the current one."""

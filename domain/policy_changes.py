@@ -23,7 +23,6 @@ from domain.events import Evidence
 from domain.policy import REMINDER_KINDS, CategoryRule, Policy
 
 T = TypeVar("T")
-LONGEST_VERSION = 64
 
 # Top-level values that are one value each: published name -> (Policy field, reader).
 _SINGLE: dict[str, tuple[str, Callable[[Any], Any]]] = {
@@ -216,25 +215,13 @@ class _Merge:
         self.fields["evidence_refused"] = merged
 
 
-def _version_problem(version: Any) -> str | None:
-    if not isinstance(version, str) or not version.strip():
-        return "a version needs a name"
-    if len(version) > LONGEST_VERSION:
-        return f"a version name has at most {LONGEST_VERSION} characters"
-    if not version.isprintable():
-        return "a version name has only printable characters"
-    return None
-
-
 def merged(base: Policy, version: str, effective_from: date, changes: Mapping[str, Any], *,
            lenient: bool) -> Policy:
     """Version `version` from `effective_from`: `base` with `changes` merged in, or `InvalidPolicy`
     naming every bad value (the version's name and date included)."""
     merge = _Merge(base, lenient)
     merge.merge(changes)
-    problem = _version_problem(version)
-    if problem:
-        merge.problems["version"] = problem
+    merge.take("version", read.version_name, version, version)
     if not isinstance(effective_from, date) or isinstance(effective_from, datetime):
         merge.problems["effective_from"] = "must be a date"
     if merge.problems:

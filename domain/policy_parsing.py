@@ -10,6 +10,7 @@ are far beyond any real rule.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -23,6 +24,9 @@ LARGEST_DAYS = 36_500
 LARGEST_MONTHS = 1_200
 LARGEST_YEARS = 100
 LONGEST_NAME = 200
+# A version's name is a segment of its URL (`/policy/versions/{version}/withdrawal`) and of file
+# names, so nothing that needs quoting in either.
+VERSION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
 class BadValue(ValueError):
@@ -134,6 +138,13 @@ def text(value: Any) -> str:
     if len(value.strip()) > LONGEST_NAME:
         raise BadValue(f"must be at most {LONGEST_NAME} characters")
     return value.strip()
+
+
+def version_name(value: Any) -> str:
+    if not isinstance(value, str) or not VERSION_NAME.fullmatch(value):
+        raise BadValue("a version name is 1 to 64 letters, digits, '.', '_' or '-', starting with a letter "
+                       f"or a digit (such as 2020-01-01), not {_shown(value)}")
+    return value
 
 
 def level(value: Any) -> int | None:

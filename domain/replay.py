@@ -13,10 +13,11 @@ would have folded.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from datetime import date, datetime
 
 from domain import events
-from domain.corrections import CorrectionDecided, amendment_decisions, in_force
+from domain.corrections import CorrectionDecided, decisions, in_force
 from domain.events import CredentialFact
 from domain.fold import Fold, Foldable
 from domain.policy import PolicyBook
@@ -37,7 +38,8 @@ def known_facts(history: Iterable[CredentialFact], known_at: datetime | None) ->
 # such a deployment instead of serving rows computed under the old rules.
 # 2: same-day order by kind and content; places of renewals and audits derived; first-day certifications.
 # 3: corrections; an activity's CECs computed under the version in force on its completion date.
-RULES_REVISION = 3
+# 4: a correction opens a replacement window only for a renewed cycle of the current run it left short.
+RULES_REVISION = 4
 
 _DAY_ORDER = {
     events.Certified: 0,
@@ -48,7 +50,6 @@ _DAY_ORDER = {
     events.AuditReviewed: 4,
     events.RenewalSubmitted: 5,
     # A correction decided on a day sees every fact of that day.
-    events.FactWithdrawn: 8,
     CorrectionDecided: 8,
 }
 
@@ -75,10 +76,47 @@ def business_order(book: PolicyBook) -> Callable[[Foldable], tuple[object, ...]]
 def foldables(history: Sequence[CredentialFact], known_at: datetime | None, book: PolicyBook,
               until: date = date.max) -> list[Foldable]:
     """What the fold folds, in business order: the facts known at `known_at` and in force then
-    (`domain.corrections`), and the day each correction among them was decided, up to `until`."""
-    facts = in_force(known_facts(history, known_at))
-    amended = [d for d in amendment_decisions(facts) if d.effective_on <= until]
-    return sorted((*(f for f in facts if f.effective_on <= until), *amended), key=business_order(book))
+    (`domain.corrections`) and the day each correction among them was decided, up to `until`.
+    A withdrawal is folded as its decision: what it voids is already left out."""
+    known = known_facts(history, known_at)
+    return _Decisions(known, book).foldables(known, until)
+
+
+class _Decisions:
+    """Each correction's decision, with the renewed cycles already short just before it was
+    recorded: those it did not leave short (rules.md section 8). A correction leaves a cycle
+    short as the facts stood when it was recorded, so a later one that voids more of the same
+    cycle finds the window already open, and an unrelated one never opens a window for a cycle
+    another fact made short. What was known before a correction never changes, so each is
+    weighed once, from the facts recorded before it (their own corrections weighed alike)."""
+
+    def __init__(self, known: Sequence[CredentialFact], book: PolicyBook) -> None:
+        self.known = known
+        self.book = book
+        self.recorded_at = {f.fact_id: f.timestamp for f in known}
+        self.short_before: dict[str, frozenset[date]] = {}
+
+    def foldables(self, known: Sequence[CredentialFact], until: date) -> list[Foldable]:
+        facts = in_force(known)
+        kept: list[Foldable] = [f for f in facts if f.effective_on <= until and not isinstance(f, events.FactWithdrawn)]
+        decided = [self.weighed(d) for d in decisions(facts) if d.effective_on <= until]
+        return sorted((*kept, *decided), key=business_order(self.book))
+
+    def weighed(self, decision: CorrectionDecided) -> CorrectionDecided:
+        return replace(decision, weigh=lambda: self.short_before_of(decision))
+
+    def short_before_of(self, decision: CorrectionDecided) -> frozenset[date]:
+        # Folded only when the fold finds a renewed cycle short on the decision's day, so a
+        # correction that leaves every cycle its requirement costs nothing more.
+        if decision.fact_id not in self.short_before:
+            recorded_at = self.recorded_at[decision.fact_id]
+            before = [f for f in self.known if f.timestamp < recorded_at]
+            fold = Fold(self.book)
+            for fact in self.foldables(before, decision.effective_on):
+                fold.apply(fact)
+            fold.advance_to(decision.effective_on)
+            self.short_before[decision.fact_id] = fold.short_renewed_cycles()
+        return self.short_before[decision.fact_id]
 
 
 def replay(history: Sequence[CredentialFact], on: date, known_at: datetime | None, book: PolicyBook) -> Fold:

@@ -27,7 +27,7 @@ from domain.events import ActivityAmended, CredentialFact, CredentialOpened, Fac
 from domain.policy import PolicyBook
 from domain.rules import ONE_DAY
 from domain.states import Status
-from domain.timeline import StatusPeriod, timeline
+from domain.timeline import StatusPeriod, status_periods
 
 JUST_BEFORE = timedelta(microseconds=1)
 
@@ -129,13 +129,14 @@ def revisions(history: Sequence[CredentialFact], book_at: BookAt, policy_changes
             moments.append((recorded_at, change.cause, known, known))
     moments.sort(key=lambda moment: moment[0])
 
-    periods_cache: dict[tuple[int, int], tuple[StatusPeriod, ...]] = {}
+    periods_cache: dict[tuple[int, int, date], tuple[StatusPeriod, ...]] = {}
 
-    def periods(known: int, book: PolicyBook) -> tuple[StatusPeriod, ...]:
-        # After one moment is before the next, unless the book changed in between.
-        key = (known, id(book))
+    def periods(known: int, book: PolicyBook, until: date) -> tuple[StatusPeriod, ...]:
+        # After one moment is before the next of the same day, unless the book changed between.
+        # Only days before `until` are compared: the fold is causal, so it may stop there.
+        key = (known, id(book), until)
         if key not in periods_cache:
-            periods_cache[key] = timeline(history[:known], book).periods
+            periods_cache[key] = status_periods(history[:known], book, until - ONE_DAY)
         return periods_cache[key]
 
     found: list[Revision] = []
@@ -144,9 +145,10 @@ def revisions(history: Sequence[CredentialFact], book_at: BookAt, policy_changes
             continue
         if recorded_to is not None and recorded_at >= recorded_to:
             continue
-        before = periods(known_before, book_at(recorded_at - JUST_BEFORE))
-        after = periods(known_after, book_at(recorded_at))
-        changes = changes_between(before, after, recorded_at.date())
+        until = recorded_at.date()
+        before = periods(known_before, book_at(recorded_at - JUST_BEFORE), until)
+        after = periods(known_after, book_at(recorded_at), until)
+        changes = changes_between(before, after, until)
         if changes:
             found.append(Revision(cause, tuple(changes)))
     return found

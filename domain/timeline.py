@@ -175,6 +175,35 @@ def timeline(history: Sequence[CredentialFact], book: PolicyBook, horizon: date 
     if today is not None and today > horizon:
         raise ValueError(f"today ({today}) is after the horizon ({horizon})")
     facts = foldables(history, None, book, horizon)
+    watched, current = _watched(facts, book, horizon, today)
+    days = [seen.day for seen in watched.seen]
+    current_until = None
+    if today is not None and (later := bisect.bisect_right(days, today)) < len(days):
+        current_until = days[later]
+    return Timeline(
+        periods=_status_periods(watched.seen),
+        cycles=_cycles(watched),
+        audits=_audits(facts, watched.seen, watched.audited_cycle_ends),
+        activities=tuple(
+            ActivityRecord(f.originator_version, f.activity_id, f.category, f.effective_on,
+                           rules.earned_cecs(f, book.in_force(f.effective_on)))
+            for f in facts if isinstance(f, ActivityClaimed)
+        ),
+        current=current,
+        current_until=current_until,
+    )
+
+
+def status_periods(history: Sequence[CredentialFact], book: PolicyBook, horizon: date = FOREVER,
+                   ) -> tuple[StatusPeriod, ...]:
+    """Only the status periods of `timeline` (revisions compare nothing else), up to `horizon`."""
+    watched, _ = _watched(foldables(history, None, book, horizon), book, horizon, None)
+    return _status_periods(watched.seen)
+
+
+def _watched(facts: Sequence[Foldable], book: PolicyBook, horizon: date,
+             today: date | None) -> tuple[_WatchedFold, CredentialStatus | None]:
+    """The fold watched over `facts` up to `horizon`, and the status document on `today` if asked."""
     watched = _WatchedFold(book)
     current: CredentialStatus | None = None
 
@@ -192,23 +221,7 @@ def timeline(history: Sequence[CredentialFact], book: PolicyBook, horizon: date 
     if today is not None and current is None:
         current = look_at_today()
     watched.advance_to(horizon)
-
-    days = [seen.day for seen in watched.seen]
-    current_until = None
-    if today is not None and (later := bisect.bisect_right(days, today)) < len(days):
-        current_until = days[later]
-    return Timeline(
-        periods=_status_periods(watched.seen),
-        cycles=_cycles(watched),
-        audits=_audits(facts, watched.seen, watched.audited_cycle_ends),
-        activities=tuple(
-            ActivityRecord(f.originator_version, f.activity_id, f.category, f.effective_on,
-                           rules.earned_cecs(f, book.in_force(f.effective_on)))
-            for f in facts if isinstance(f, ActivityClaimed)
-        ),
-        current=current,
-        current_until=current_until,
-    )
+    return watched, current
 
 
 def _status_periods(seen: Sequence[_Seen]) -> tuple[StatusPeriod, ...]:

@@ -6,39 +6,15 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
 
 from application.commands import DrawAuditSample
 from application.service import CredentialService
 from application.settings import Settings, SettingsError
 from domain.errors import CredentialError
+from entrypoints.arguments import day, moment, rate
 from entrypoints.demo import load_demo
+from entrypoints.policy_commands import BadFile, register_policy_commands, run_policy_command
 from entrypoints.projection_commands import register_projection_commands, run_projection_command
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
-
-
-def _datetime(text: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an ISO 8601 time with offset, got {text!r}") from None
-    if moment.tzinfo is None:
-        raise argparse.ArgumentTypeError(f"the time {text!r} needs an offset, e.g. +00:00")
-    return moment
-
-
-def _rate(text: str) -> Decimal:
-    try:
-        return Decimal(text)
-    except InvalidOperation:
-        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {text!r}") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,20 +22,20 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     sweep = commands.add_parser("sweep", help="record every MarkedInactive and Invalidated due up to a date")
-    sweep.add_argument("--as-of", type=_date, default=None, help="YYYY-MM-DD (default: today)")
+    sweep.add_argument("--as-of", type=day, default=None, help="YYYY-MM-DD (default: today)")
 
     audits = commands.add_parser("audits", help="audit selection")
     audit_commands = audits.add_subparsers(dest="audit_command", required=True)
     select = audit_commands.add_parser("select", help="draw the yearly audit sample")
     select.add_argument("--renewal-year", type=int, required=True)
-    select.add_argument("--rate", type=_rate, required=True)
+    select.add_argument("--rate", type=rate, required=True)
     select.add_argument("--seed", required=True)
-    select.add_argument("--selected-on", type=_date, default=None, help="YYYY-MM-DD (default: today)")
+    select.add_argument("--selected-on", type=day, default=None, help="YYYY-MM-DD (default: today)")
 
     status = commands.add_parser("status", help="a member's status on a date, as known at a time")
     status.add_argument("member_id")
-    status.add_argument("--on", type=_date, default=None)
-    status.add_argument("--known-at", type=_datetime, default=None)
+    status.add_argument("--on", type=day, default=None)
+    status.add_argument("--known-at", type=moment, default=None)
 
     commands.add_parser("demo", help="load the demo members into an empty store")
 
@@ -69,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=None, help="default: 2 per core + 1")
 
     register_projection_commands(commands)
+    register_policy_commands(commands)
     return parser
 
 
@@ -87,6 +64,8 @@ def run(args: argparse.Namespace, app: CredentialService) -> dict[str, object]:
                        for lv in selection.levels],
             "recorded": selection.recorded,
         }
+    if args.command == "policy":
+        return run_policy_command(args, app)
     if args.command == "status":
         answer = app.status(args.member_id, args.on, args.known_at)
         return {"member_id": args.member_id, "on": answer.on.isoformat(), "status": answer.status.value,
@@ -120,6 +99,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         app = CredentialService(database_url=settings.database_url)
         print(json.dumps(run(args, app), indent=2))
+    except BadFile as bad:
+        print("\n".join(bad.lines()), file=sys.stderr)
+        return 2
     except CredentialError as error:
         print(json.dumps({"error": {"code": error.code, "message": error.message, "details": error.details}},
                          default=str), file=sys.stderr)

@@ -47,7 +47,8 @@ def register_projection_commands(commands: Any) -> None:
     catch_up.add_argument("--pages-only", action="store_true",
                           help="from zero too, page by page (instead of a rebuild streaming the store)")
     actions.add_parser("rebuild", parents=[where, work], help="build afresh in shadow tables, then swap them in")
-    actions.add_parser("status", parents=[where], help="position, the store's max notification id, and lag")
+    actions.add_parser("status", parents=[where],
+                       help="position, the store's max notification id, lag, and the policy book followed")
 
 
 def run_projection_command(args: argparse.Namespace, settings: Settings) -> int:
@@ -72,7 +73,7 @@ def run_projection_command(args: argparse.Namespace, settings: Settings) -> int:
             lag = projector.lag()
             report.update(projection=lag.projection, position=lag.position,
                           max_notification_id=lag.max_notification_id, lag=lag.lag,
-                          current_policy=lag.current_policy)
+                          current_policy=lag.current_policy, followable=lag.followable)
             print(json.dumps(report, indent=2))
         finally:
             projector.close()

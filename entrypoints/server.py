@@ -88,8 +88,12 @@ def _warn_if_reports_behind(service: CredentialService, report_schema: str) -> N
         projector.close()
         projector.models.close()
     if not lag.answerable(INLINE_LIMIT):
-        why = (f"{lag.lag} notifications behind the store" if lag.current_policy
-               else "computed under another policy book")
+        if not lag.followable:
+            why = "computed under another release's policy book"
+        elif not lag.current_policy:
+            why = "behind a policy version adopted or withdrawn since (every member is to recompute)"
+        else:
+            why = f"{lag.lag} notifications behind the store"
         print(f"credentials: the report tables are {why}; /reports answers 503 "
               "until `credentials projections catch-up` has run", file=sys.stderr, flush=True)
 

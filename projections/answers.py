@@ -1,6 +1,6 @@
-"""The contract's four reports as values, and the questions that produce them.
+"""The contract's reports as values, and the questions that produce them.
 
-`ReportQueries` asks the four reports for the arguments the API takes. Two things answer
+`ReportQueries` asks the reports for the arguments the API takes. Two things answer
 it, with the same values field for field: the read-model tables (`projections.queries`,
 what the API serves) and a replay of every member's facts (`projections.replayed`, the
 reference the tables are tested against, and what an in-memory store answers from).
@@ -8,17 +8,18 @@ reference the tables are tested against, and what an in-memory store answers fro
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Protocol
 
+from domain.revisions import Revision
 from domain.states import AuditState, Status
 
 
 class ReportQueries(Protocol):
-    """The contract's four reports, each for the arguments the API takes."""
+    """The contract's reports, each for the arguments the API takes."""
 
     def status_counts(self, on: date) -> StatusCounts: ...
 
@@ -27,6 +28,8 @@ class ReportQueries(Protocol):
     def audits(self, year: int, as_of: date) -> AuditsReport: ...
 
     def cec_categories(self, year: int) -> CecCategories: ...
+
+    def revisions(self, recorded_from: datetime | None, recorded_to: datetime | None) -> RevisionsReport: ...
 
 
 # --- status counts ----------------------------------------------------------------------
@@ -131,3 +134,53 @@ def cec_categories_of(year: int, categories: list[CategoryTotal]) -> CecCategori
     """The report from its categories' totals, in category order."""
     return CecCategories(year, sum(c.claims for c in categories), sum((c.cecs for c in categories), Decimal(0)),
                          categories)
+
+
+# --- revisions recorded in a window -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RevisionRow:
+    """One span of one revision (rules.md section 10): what the cause recorded at `recorded_at`
+    changed from `first` through `last`."""
+
+    member_id: str
+    recorded_at: datetime  # UTC
+    cause_type: str
+    fact_id: str
+    version: str | None  # the policy version adopted or withdrawn; None for the member's own fact
+    effective_on: date
+    first: date
+    last: date
+    status_before: str
+    status_after: str
+    level_before: str | None
+    level_after: str | None
+
+    @property
+    def order(self) -> tuple[str, datetime, str, date]:
+        """Member by member, then as recorded (a member's fact before a policy version recorded
+        at the same time, as `domain.revisions` lists them), then span by span."""
+        return self.member_id, self.recorded_at, self.fact_id, self.first
+
+
+@dataclass(frozen=True)
+class RevisionsReport:
+    recorded_from: datetime | None  # None: from the beginning
+    recorded_to: datetime | None  # exclusive; None: to now
+    rows: list[RevisionRow]
+
+
+def revision_rows(member_id: str, revision: Revision) -> list[RevisionRow]:
+    """A member's revision as report rows, one per span."""
+    cause = revision.cause
+    return [RevisionRow(member_id, cause.recorded_at.astimezone(UTC), cause.type, cause.fact_id, cause.version,
+                        cause.effective_on, change.first, change.last, change.before.status.value,
+                        change.after.status.value, change.before.level, change.after.level)
+            for change in revision.changes]
+
+
+def revisions_of(recorded_from: datetime | None, recorded_to: datetime | None,
+                 rows: Iterable[RevisionRow]) -> RevisionsReport:
+    """The report from its rows, in report order."""
+    return RevisionsReport(recorded_from, recorded_to, sorted(rows, key=lambda row: row.order))

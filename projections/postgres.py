@@ -23,7 +23,7 @@ from psycopg.sql import SQL, Identifier
 
 from projections.rows import Changes, Rows
 from projections.source import EVENT_COLUMNS, MEMBER_ORDER, EventSource, OriginatorId, Waiter
-from projections.store import PROJECTION, ReadModels
+from projections.store import PROJECTION, ReadModels, RebuildRunning
 from projections.tables import MEMBER_TABLES, TRACKING, Table
 from projections.views import view_statements
 
@@ -107,6 +107,9 @@ class PostgresReadModels(ReadModels):
     def table(self, name: str) -> str:
         return f"{quoted(self.schema)}.{quoted(name)}"
 
+    def shadow_table(self, name: str) -> str:
+        return f"{quoted(self.build_schema)}.{quoted(name)}"
+
     def ensure(self) -> None:
         with self.conn.transaction():
             lock_for_transaction(self.conn, self.schema)
@@ -115,8 +118,9 @@ class PostgresReadModels(ReadModels):
                 create_tables(self.conn, self.schema, with_constraints=True)
                 for statement in view_statements(quoted(self.schema)):
                     self.conn.execute(statement)
-            else:  # tables made before rows were tied to a policy book
+            else:  # made by an earlier release: tables it had no call for, a tracking row without a book
                 self.conn.execute(f"ALTER TABLE {self.table(TRACKING.name)} ADD COLUMN IF NOT EXISTS policy text")
+                create_tables(self.conn, self.schema, with_constraints=True)
 
     def transaction(self) -> AbstractContextManager[psycopg.Transaction]:
         return self.conn.transaction()
@@ -130,11 +134,12 @@ class PostgresReadModels(ReadModels):
             return self.run(sql, params)
 
     def delete_members(self, table: Table, changes: Changes) -> None:
-        if table.per_event:
+        if table.replaced_from:
+            column = table.replaced_from
             self.conn.execute(f"DELETE FROM {self.table(table.name)} AS t USING unnest(%s::text[], "
-                              "%s::bigint[]) AS c(member_id, from_version) "
-                              "WHERE t.member_id = c.member_id AND t.version >= c.from_version",
-                              (list(changes), list(changes.values())))
+                              f"%s::{table.column_type(column)[0]}[]) AS c(member_id, first_new) "
+                              f"WHERE t.member_id = c.member_id AND t.{column} >= c.first_new",
+                              (list(changes), [getattr(first, column) for first in changes.values()]))
         else:
             self.conn.execute(f"DELETE FROM {self.table(table.name)} WHERE member_id = ANY(%s)", (list(changes),))
 
@@ -148,7 +153,7 @@ class PostgresReadModels(ReadModels):
         self._build_lock = psycopg.connect(**self.conninfo, autocommit=True)
         if not try_lock_for_session(self._build_lock, self.build_schema):
             self.release_build_lock()
-            raise RuntimeError(f"a rebuild of {self.schema} is already running")
+            raise RebuildRunning(f"a rebuild of {self.schema} is already running")
         with self.conn.transaction():
             self.drop_build()
             create_tables(self.conn, self.build_schema, with_constraints=False, policy=policy)

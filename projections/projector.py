@@ -8,6 +8,15 @@ a second follower, changes nothing: exactly-once in effect, whatever happens.
 
 `rebuild` streams the whole store in member order (each member read once, nothing kept
 but one member's events) into shadow tables, and swaps them in.
+
+The policy register's facts (an adoption, a withdrawal) are notifications too, and change
+every member's rows: the book they are computed under, and the moments their revisions
+compare. `step` applies them on their own, as a rebuild does, up to the last of them: every
+member's rows computed afresh under the policy known then, swapped in with the position and
+that policy's fingerprint in one transaction, the revisions recorded before the first of them
+kept (nothing changed what was known then) and the later ones computed. Until that swap the
+tables' fingerprint is not the one readers expect (`Lag.current_policy`), so no report is
+answered from rows of the old book.
 """
 
 from __future__ import annotations
@@ -17,19 +26,22 @@ import multiprocessing
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from itertools import takewhile
 from typing import Any
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import Notification, StoredEvent
 
 from application.service import CredentialService
 from domain.credential import credential_id
 from domain.events import EVENT_CLASSES, CredentialFact
 from domain.policy import PolicyBook
 from projections.backends import backend_of, open_read_models
-from projections.rows import Changes, Rows, add_member_rows, empty_rows
+from projections.known_policy import POLICY_TOPICS, KnownPolicy, PolicyReads, policy_fact
+from projections.lag import Lag
+from projections.rows import Changes, FirstNew, Rows, add_member_rows, empty_rows
 from projections.source import OriginatorId
-from projections.store import PROJECTION, ReadModels, policy_fingerprint
+from projections.store import PROJECTION, ReadModels, RebuildRunning
 
 log = logging.getLogger(__name__)
 
@@ -45,23 +57,17 @@ class OtherPolicyBook(Exception):
     """The tables were (re)built under another policy book while this follower ran."""
 
 
+class TablesMoved(Exception):
+    """The live tables moved from the position a rebuild was to keep their revisions of."""
+
+
 @dataclass(frozen=True)
-class Lag:
-    projection: str
+class KeptRevisions:
+    """The live revisions recorded before `before`, as the live tables at `position` hold them: what
+    a rebuild following a policy change keeps (nothing known before the change changed)."""
+
+    before: datetime
     position: int
-    max_notification_id: int
-    current_policy: bool = True  # False: computed under another policy book, so all is to redo
-
-    @property
-    def lag(self) -> int:
-        if not self.current_policy:
-            return self.max_notification_id
-        return max(self.max_notification_id - self.position, 0)
-
-    def answerable(self, limit: int) -> bool:
-        """Whether a request may bring the tables up to date itself: under this book, and at most
-        `limit` notifications behind (else reports answer 503 until a catch-up has run)."""
-        return self.current_policy and self.lag <= limit
 
 
 class Projector:
@@ -73,20 +79,28 @@ class Projector:
         self.page_size = page_size
         self.build_parts = build_parts
         self.today = today or service.today
-        self.policy = policy_fingerprint(service.policy)
         # Called after each committed page, rebuild batch and refresh: a supervisor's heartbeat.
         self.on_progress: Callable[[], None] = lambda: None
+        self.policies = PolicyReads(service, self.source)
 
     def lag(self) -> Lag:
-        position, policy = self.models.tracking()
-        return Lag(PROJECTION, position, self.source.max_notification_id(), self.computed_under_this_book(policy))
+        position, fingerprint = self.models.tracking()
+        upto = self.source.max_notification_id()
+        if fingerprint in (None, self.policies.now().fingerprint):
+            return Lag(PROJECTION, position, upto)
+        followable = self.policies.of_tables(position, fingerprint).fingerprint == fingerprint
+        return Lag(PROJECTION, position, upto, current_policy=False, followable=followable)
 
     def stale(self) -> bool:
-        """Whether the rows were computed under another policy book than this service's."""
-        return not self.computed_under_this_book(self.models.policy())
+        """Whether the rows were computed under a policy the store never had at their position
+        (another release's rules or built-in book): they are rebuilt, not followed."""
+        position, fingerprint = self.models.tracking()
+        return fingerprint is not None and self.policies.of_tables(position, fingerprint).fingerprint != fingerprint
 
-    def computed_under_this_book(self, policy: str | None) -> bool:
-        return policy in (None, self.policy)
+    def reached(self, target: int) -> bool:
+        """Whether the tables hold every notification up to `target`, under the policy known there."""
+        position, fingerprint = self.models.tracking()
+        return position >= target and self.policies.of_tables(position, fingerprint).fingerprint == fingerprint
 
     # --- following the store, page by page ---------------------------------------------
 
@@ -103,12 +117,18 @@ class Projector:
         return applied
 
     def step(self) -> int:
-        """Apply the next page: how many notifications it held, 0 when there were none, -1 when
-        another follower moved the position first (nothing written; the next step goes on from there)."""
-        position = self.models.position()
+        """Apply the next page: how many notifications it held, 0 when there were none (or when
+        another process is rebuilding), -1 when another follower moved the position first (nothing
+        written; the next step goes on from there). A page stops before the policy register's facts,
+        which a step of their own applies."""
+        position, fingerprint = self.models.tracking()
         page = self.source.page(position, self.page_size)
         if not page:
             return 0
+        if page[0].topic in POLICY_TOPICS:
+            return self._follow_policy(page)
+        page = list(takewhile(lambda notification: notification.topic not in POLICY_TOPICS, page))
+        known = self.policies.of_tables(position, fingerprint)
         in_page: dict[OriginatorId, list[StoredEvent]] = {}
         for notification in page:
             if notification.topic in FACT_TOPICS:
@@ -118,14 +138,30 @@ class Projector:
         earlier = self.source.earlier_events(continuing, before=page[0].id)
         histories = ((earlier.get(member, []) + events, events[0].originator_version)
                      for member, events in in_page.items())
-        changes, rows = self._rows(histories)
+        changes, rows = self._rows(histories, known)
         if not self.models.replace_members(changes, rows, expected=position, position=page[-1].id,
-                                           policy=self.policy):
+                                           policy=known.fingerprint):
             self._check_policy()
             log.info("position moved past %s while a page was computed; reading on from there", position)
             return -1
         self.on_progress()
         return len(page)
+
+    def _follow_policy(self, page: Sequence[Notification]) -> int:
+        """Apply the register's facts at the head of `page` as a rebuild does (see the module)."""
+        if self.stale():
+            raise OtherPolicyBook("the read models follow another policy book; stop the follower running this one")
+        run = list(takewhile(lambda notification: notification.topic in POLICY_TOPICS, page))
+        kept = KeptRevisions(policy_fact(self.service, run[0]).timestamp, position=run[0].id - 1)
+        try:
+            self.rebuild(upto=run[-1].id, keep=kept)
+        except RebuildRunning:
+            log.info("another process is rebuilding the read models; following on once it has swapped")
+            return 0
+        except TablesMoved:
+            log.info("another follower applied the policy change first; reading on from there")
+            return -1
+        return len(run)
 
     def refresh_due(self) -> int:
         """Recompute `current_status` of members whose status may have changed since it was computed
@@ -139,10 +175,13 @@ class Projector:
     def recompute(self, members: Sequence[str]) -> bool:
         """Recompute the members' rows from their histories up to the present position, which stays;
         False (nothing written) when a page moved the position meanwhile."""
-        position = self.models.position()
+        position, fingerprint = self.models.tracking()
+        known = self.policies.of_tables(position, fingerprint)
         found = self.source.earlier_events([credential_id(m) for m in members], before=position + 1)
-        changes, rows = self._rows((history, 1) for history in found.values())
-        if not self.models.replace_members(changes, rows, expected=position, position=position, policy=self.policy):
+        # No new facts: the tables replaced from the first new one (history, revisions) keep every row.
+        changes, rows = self._rows(((history, len(history) + 1) for history in found.values()), known)
+        if not self.models.replace_members(changes, rows, expected=position, position=position,
+                                           policy=known.fingerprint):
             self._check_policy()
             return False
         self.on_progress()
@@ -155,36 +194,49 @@ class Projector:
 
     # --- building from zero ----------------------------------------------------------
 
-    def rebuild(self, before_swap: Callable[[], None] | None = None) -> int:
-        """Build every table afresh into shadow tables, then swap them in; returns the events read.
-        With `build_parts` > 1, as many processes build a slice of the members each."""
-        upto = self.source.max_notification_id()
-        self.models.prepare_build(self.policy)
+    def rebuild(self, before_swap: Callable[[], None] | None = None, *, upto: int | None = None,
+                keep: KeptRevisions | None = None) -> int:
+        """Build every table afresh into shadow tables, up to notification `upto` (default: all),
+        then swap them in; returns the events read. With `keep`, the live revisions recorded
+        before it are kept and only the later ones computed (TablesMoved, nothing written, when
+        the live tables are no longer where it says). With `build_parts` > 1, as many processes
+        build a slice of the members each."""
+        upto = self.source.max_notification_id() if upto is None else upto
+        known = self.policies.at(upto)
+        self.models.prepare_build(known.fingerprint)  # from here no other rebuild can swap
         today = self.today()
+        revisions_from = None if keep is None else keep.before
         try:
+            if keep is not None:
+                if self.models.position() != keep.position:
+                    raise TablesMoved()
+                self.models.carry_revisions(keep.before)
             if self.build_parts == 1:
-                events = self.build_slice(upto, today)
+                events = self.build_slice(upto, today, known, revisions_from=revisions_from)
             else:
                 context = multiprocessing.get_context("spawn")  # no forking a process with pool threads
                 arguments = [(dict(self.service.env), self.service.policy, self.models.location(), upto, today,
-                              part, self.build_parts) for part in range(self.build_parts)]
+                              part, self.build_parts, revisions_from) for part in range(self.build_parts)]
                 with ProcessPoolExecutor(self.build_parts, mp_context=context) as pool:
                     events = sum(pool.map(_build_slice, *zip(*arguments)))
         except BaseException:
             self.models.abandon_build()
             raise
         self.models.swap_in_build(upto, before_swap, self.on_progress)
+        self.policies.tables_follow(known)
         log.info("rebuilt the read models from %d events up to notification %d", events, upto)
         return events
 
-    def build_slice(self, upto: int, today: date, part: int = 0, parts: int = 1) -> int:
-        """Write one slice of the members (all of them by default) into the shadow tables."""
+    def build_slice(self, upto: int, today: date, known: KnownPolicy, part: int = 0, parts: int = 1,
+                    revisions_from: datetime | None = None) -> int:
+        """Write one slice of the members (all of them by default) into the shadow tables, under
+        `known` (the policy known at `upto`)."""
         writer = self.models.build_writer()
         events = 0
         try:
             batch, batch_events = empty_rows(), 0
             for stored in self.source.members_in_order(upto, part, parts):
-                self._add(batch, stored, today)
+                self._add(batch, stored, today, known, revisions_from=revisions_from)
                 batch_events += len(stored)
                 if batch_events >= BUILD_BATCH_EVENTS:
                     writer.add(batch)
@@ -198,32 +250,35 @@ class Projector:
 
     # --- rows ------------------------------------------------------------------------
 
-    def _rows(self, histories: Iterable[tuple[Sequence[StoredEvent], int]]) -> tuple[Changes, Rows]:
+    def _rows(self, histories: Iterable[tuple[Sequence[StoredEvent], int]],
+              known: KnownPolicy) -> tuple[Changes, Rows]:
         """Rows of each (whole history, first version not yet projected)."""
         rows, today, changes = empty_rows(), self.today(), {}
         for stored, from_version in histories:
-            if (member := self._add(rows, stored, today, from_version)) is not None:
-                changes[member] = from_version
+            if (added := self._add(rows, stored, today, known, from_version)) is not None:
+                member, first_new = added
+                changes[member] = first_new
         return changes, rows
 
-    def _add(self, rows: Rows, stored: Sequence[StoredEvent], today: date, from_version: int = 1) -> str | None:
+    def _add(self, rows: Rows, stored: Sequence[StoredEvent], today: date, known: KnownPolicy,
+             from_version: int = 1, revisions_from: datetime | None = None) -> tuple[str, FirstNew] | None:
         to_domain_event: Callable[[StoredEvent], Any] = self.service.mapper.to_domain_event
         history: list[CredentialFact] = [to_domain_event(e) for e in stored if e.topic in FACT_TOPICS]
         if not history:
             return None
-        return add_member_rows(rows, history, self.service.policy, today, from_version)
+        return add_member_rows(rows, history, known, today, from_version, revisions_from)
 
     def close(self) -> None:
         self.source.close()
 
 
 def _build_slice(env: dict[str, str], policy: PolicyBook, location: dict[str, str], upto: int, today: date,
-                 part: int, parts: int) -> int:
+                 part: int, parts: int, revisions_from: datetime | None) -> int:
     """A rebuild's worker process: its own service and connections, one slice of the members."""
     service = CredentialService(env, policy=policy)
     projector = Projector(service, open_read_models(service, **location))
     try:
-        return projector.build_slice(upto, today, part, parts)
+        return projector.build_slice(upto, today, projector.policies.at(upto), part, parts, revisions_from)
     finally:
         projector.close()
         projector.models.close()

@@ -2,14 +2,16 @@
 
 Each method of `TableQueries` returns the same value as its namesake in
 `projections.replayed` (which replays every member): the tables hold each member's
-periods, cycles and audit states for every date, so any date is one range lookup. The
-SQL below is also what the PostgreSQL views for BI tools run (`projections.views`).
+periods, cycles and audit states for every date, and every revision by its recorded time,
+so any date or window is one range lookup. The SQL of the four counting reports is also
+what the PostgreSQL views for BI tools run (`projections.views`).
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
 from projections.answers import (
     AuditsReport,
@@ -17,10 +19,13 @@ from projections.answers import (
     CecCategories,
     RenewalMonth,
     RenewalsDue,
+    RevisionRow,
+    RevisionsReport,
     StatusCounts,
     audits_of,
     cec_categories_of,
     renewals_due_of,
+    revisions_of,
     status_counts_of,
 )
 from projections.store import ReadModels
@@ -58,8 +63,16 @@ WHERE completed_year = %(report_year)s
 GROUP BY category"""
 
 
+# Revisions recorded in a window of recorded time (`{window}`: its bounds, those given), by the index on it.
+REVISIONS_SQL = """
+SELECT member_id, recorded_at, cause_type, fact_id, policy_version, effective_on, first_day, last_day,
+       status_before, status_after, level_before, level_after
+FROM {revisions} WHERE {window}"""
+WINDOW_BOUNDS = {"recorded_from": "recorded_at >= %(recorded_from)s", "recorded_to": "recorded_at < %(recorded_to)s"}
+
+
 class TableQueries:
-    """The four reports (`projections.answers.ReportQueries`), one range query each."""
+    """The reports (`projections.answers.ReportQueries`), one range query each."""
 
     def __init__(self, models: ReadModels) -> None:
         self.models = models
@@ -86,7 +99,31 @@ class TableQueries:
             in sorted(self.models.fetch(CEC_CATEGORIES_SQL, {"report_year": year}))
         ])
 
+    def revisions(self, recorded_from: datetime | None, recorded_to: datetime | None) -> RevisionsReport:
+        bounds = {"recorded_from": recorded_from, "recorded_to": recorded_to}
+        given = {name: value for name, value in bounds.items() if value is not None}
+        window = " AND ".join(WINDOW_BOUNDS[name] for name in given) or "TRUE"
+        rows = self.models.fetch(REVISIONS_SQL.replace("{window}", window), given)
+        return revisions_of(recorded_from, recorded_to, [_revision_row(*row) for row in rows])
+
 
 def cecs_from_tenths(tenths: int) -> Decimal:
     # One decimal place, as the claims' own CECs have, so sums print the same as the replay's.
     return Decimal(tenths).scaleb(-1)
+
+
+def _revision_row(member_id: str, recorded_at: Any, cause_type: str, fact_id: str, version: str | None,
+                  effective_on: Any, first: Any, last: Any, status_before: str, status_after: str,
+                  level_before: str | None, level_after: str | None) -> RevisionRow:
+    return RevisionRow(member_id, _time(recorded_at), cause_type, fact_id, version, _date(effective_on), _date(first),
+                       _date(last), status_before, status_after, level_before, level_after)
+
+
+def _date(value: date | str) -> date:
+    """A date as PostgreSQL gives it, or as SQLite keeps it (ISO text)."""
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def _time(value: datetime | str) -> datetime:
+    """A time in UTC, as PostgreSQL gives it (in the session's zone) or as SQLite keeps it."""
+    return (value if isinstance(value, datetime) else datetime.fromisoformat(value)).astimezone(UTC)

@@ -10,6 +10,12 @@ rather than hold a request for minutes; `credentials projections catch-up` ends 
 Applying pages here is safe beside a follower and other processes: each page commits only
 if the position is still the one it was computed from (`ReadModels.replace_members`).
 
+A policy adoption or withdrawal puts the tables a whole store behind (every member's rows
+change): a small store is brought up to date here, as a rebuild would, a large one answers 503
+until the follower has swapped in its rebuild. Either way no answer comes from rows of the
+book that is no longer current: a request answers from the tables only once they hold every
+write made before it, under the policy known at their position.
+
 An in-memory store keeps no tables: its reports replay every member (projections.replayed).
 """
 
@@ -31,7 +37,7 @@ from projections.backends import keeps_read_models, open_read_models
 from projections.projector import Projector
 from projections.queries import TableQueries
 from projections.replayed import ReplayQueries
-from projections.store import DEFAULT_PREFIX
+from projections.store import DEFAULT_PREFIX, RebuildRunning
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +53,7 @@ class ReadModelsBehind(Exception):
 
     def __init__(self, position: int, max_notification_id: int, current_policy: bool = True) -> None:
         where = (f"at notification {position} of {max_notification_id}" if current_policy
-                 else "computed under another policy book")
+                 else "computed under a policy book that is no longer the current one")
         super().__init__(f"the report tables are {where}; run `credentials projections catch-up` "
                          "(or keep `credentials projections run` going)")
         self.position = position
@@ -80,7 +86,9 @@ class ReportReader:
         """`ask` answered as of everything recorded so far. A connection the database dropped
         (a restart, an idle timeout) is opened afresh and the question asked once more."""
         if not self.has_tables:
-            return ask(ReplayQueries(member_histories(self.service), self.service.policy))
+            service = self.service
+            return ask(ReplayQueries(member_histories(service), service.book(), book_at=service.book,
+                                     policy_changes=service.policy_changes()))
         with self._lock:
             for attempt in range(2):
                 try:
@@ -96,12 +104,19 @@ class ReportReader:
         if self._projector is None:
             models = open_read_models(self.service, report_schema=self.report_schema, report_prefix=self.report_prefix)
             self._projector = Projector(self.service, models)
-        lag = self._projector.lag()
+        projector = self._projector
+        lag = projector.lag()
+        behind = ReadModelsBehind(lag.position, lag.max_notification_id, lag.current_policy)
         if not lag.answerable(self.inline_limit):
-            raise ReadModelsBehind(lag.position, lag.max_notification_id, lag.current_policy)
+            raise behind
         if lag.lag:
-            self._projector.catch_up(stream_from_zero=False, upto=lag.max_notification_id)
-        return self._projector
+            try:
+                projector.catch_up(stream_from_zero=False, upto=lag.max_notification_id)
+            except RebuildRunning:
+                raise behind from None
+            if not projector.reached(lag.max_notification_id):  # another process is rebuilding them
+                raise behind
+        return projector
 
     def _discard(self) -> None:
         if self._projector is not None:

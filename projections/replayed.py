@@ -1,8 +1,10 @@
 """The reports replayed from every member's facts: the reference the tables are tested against.
 
 `ReplayQueries` answers each report exactly from every member's histories (as known now)
-and the policy book; nothing here reads a store or a clock. It folds each member with the
-same `replay` the status answers use, so a report never disagrees with a status document.
+and the policy (the book, and for revisions the book as known at each time and every
+adoption and withdrawal); nothing here reads a store or a clock. It folds each member with
+the same `replay` the status answers use, so a report never disagrees with a status
+document, and counts only the facts in force (`domain.corrections`).
 The read-model tables (`projections.queries`) must give the same values for every
 argument, and the tests hold them to it. A store that keeps no tables (in memory) has its
 reports answered here too; the tables answer for the others, in one range query each.
@@ -12,28 +14,36 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
 
+from domain.corrections import in_force
 from domain.cycles import Cycle
 from domain.document import status_of
 from domain.events import ActivityClaimed, AuditSelected, Certified, CredentialFact
 from domain.policy import PolicyBook
 from domain.replay import replay
-from domain.rules import ONE_DAY
+from domain.revisions import BookAt, PolicyChange, revisions
+from domain.rules import ONE_DAY, earned_cecs
 from domain.states import AuditState, Status
 from projections import answers
+from projections.rows import member_id_of
 
 History = Sequence[CredentialFact]
 
 
 class ReplayQueries:
-    """The four reports (`answers.ReportQueries`) replayed over `histories`."""
+    """The reports (`answers.ReportQueries`) replayed over `histories`, under `book` (the book as
+    known now); revisions under `book_at` (the book as known at a time: by default `book` at
+    every time) and the policy's adoptions and withdrawals."""
 
-    def __init__(self, histories: Sequence[History], book: PolicyBook) -> None:
+    def __init__(self, histories: Sequence[History], book: PolicyBook, *, book_at: BookAt | None = None,
+                 policy_changes: Sequence[PolicyChange] = ()) -> None:
         self.histories = histories
         self.book = book
+        self.book_at: BookAt = book_at or (lambda _known_at: book)
+        self.policy_changes = policy_changes
 
     def status_counts(self, on: date) -> answers.StatusCounts:
         """How many members are in each status on `on`, and at which level."""
@@ -73,13 +83,22 @@ class ReplayQueries:
         cecs: dict[str, Decimal] = {}
         members: dict[str, set[UUID]] = {}
         for history in self.histories:
-            for fact in history:
+            for fact in in_force(history):
                 if isinstance(fact, ActivityClaimed) and fact.effective_on.year == year:
                     claims[fact.category] += 1
-                    cecs[fact.category] = cecs.get(fact.category, Decimal(0)) + fact.cecs
+                    earned = earned_cecs(fact, self.book.in_force(fact.effective_on))
+                    cecs[fact.category] = cecs.get(fact.category, Decimal(0)) + earned
                     members.setdefault(fact.category, set()).add(fact.originator_id)
         return answers.cec_categories_of(
             year, [answers.CategoryTotal(c, claims[c], len(members[c]), cecs[c]) for c in sorted(claims)])
+
+    def revisions(self, recorded_from: datetime | None, recorded_to: datetime | None) -> answers.RevisionsReport:
+        """Every member's revisions recorded in [`recorded_from`, `recorded_to`), span by span."""
+        rows = [row for history in self.histories
+                for revision in revisions(history, self.book_at, self.policy_changes, recorded_from=recorded_from,
+                                          recorded_to=recorded_to)
+                for row in answers.revision_rows(member_id_of(history), revision)]
+        return answers.revisions_of(recorded_from, recorded_to, rows)
 
 
 def _cycles(history: History, as_of: date, book: PolicyBook) -> list[Cycle]:
@@ -97,8 +116,9 @@ def _audit_states(history: History, year: int, as_of: date, book: PolicyBook) ->
     The fold holds one audit at a time: the next selection replaces it, and passing the
     exam again after invalidation clears it. So each audit is read on the last day it was
     still the member's audit: the day before either of those, or `as_of`."""
-    selections = sorted(f.effective_on for f in history if isinstance(f, AuditSelected))
-    certified = sorted(f.effective_on for f in history if isinstance(f, Certified))
+    standing = in_force(history)
+    selections = sorted(f.effective_on for f in standing if isinstance(f, AuditSelected))
+    certified = sorted(f.effective_on for f in standing if isinstance(f, Certified))
     states: list[AuditState] = []
     for index, selected_on in enumerate(selections):
         if selected_on.year != year or selected_on > as_of:

@@ -1,20 +1,27 @@
 """A member's rows in every read-model table, computed from the member's whole history.
 
-Rows are a pure function of (history, policy book, today), so recomputing a member from
+Rows are a pure function of (history, the policy known, today), so recomputing a member from
 its full history is always right, however often it is done: that is what makes catching
 up idempotent. Only `current_status` depends on `today`.
+
+Revisions are the one costly part: each moment that may revise folds the facts known just
+before it and just after it (`domain.revisions`). A moment's revision depends only on the facts
+known by it and the policy known then, so new facts only add revisions from their recorded
+time on, and only those are computed (`revisions_from`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from domain.events import CredentialFact, CredentialOpened, event_name
-from domain.policy import PolicyBook
+from domain.revisions import revisions
 from domain.timeline import Timeline, timeline
+from projections.answers import revision_rows
+from projections.known_policy import KnownPolicy
 from projections.tables import (
     ACTIVITIES,
     AUDIT_PERIODS,
@@ -22,13 +29,25 @@ from projections.tables import (
     CYCLES,
     HISTORY,
     MEMBER_TABLES,
+    REVISIONS,
     STATUS_PERIODS,
 )
 
 Row = tuple[Any, ...]
 Rows = dict[str, list[Row]]  # table name -> rows, in the table's column order
-# member id -> the first version whose per-event rows are (re)written; all its other rows are replaced
-Changes = dict[str, int]
+
+
+class FirstNew(NamedTuple):
+    """A member's first fact new to the read models: the rows of the tables replaced from it
+    (`Table.replaced_from`) are those from its version, or from its recorded time, on; with no new
+    fact (version past the last, no time) none of them."""
+
+    version: int
+    recorded_at: datetime | None
+
+
+# member id -> its first new fact; all its other rows are replaced whole
+Changes = dict[str, FirstNew]
 
 
 def empty_rows() -> Rows:
@@ -41,12 +60,15 @@ def member_id_of(history: Sequence[CredentialFact]) -> str:
     return opened.member_id
 
 
-def add_member_rows(rows: Rows, history: Sequence[CredentialFact], book: PolicyBook, today: date,
-                    from_version: int = 1) -> str:
+def add_member_rows(rows: Rows, history: Sequence[CredentialFact], policy: KnownPolicy, today: date,
+                    from_version: int = 1, revisions_from: datetime | None = None) -> tuple[str, FirstNew]:
     """Append the member's rows to `rows`: every row of the tables replaced whole, and the rows of
-    the per-event tables for the facts from `from_version` on. Returns the member id."""
+    the others for the facts from `from_version` on (none past the history's last): their history
+    rows, and the revisions recorded from the first of them on, or from `revisions_from` when given
+    (a rebuild that keeps the revisions recorded before it). Returns the member id and its first
+    new fact."""
     member = member_id_of(history)
-    line = timeline(history, book, today=today)
+    line = timeline(history, policy.current, today=today)
     rows[CURRENT_STATUS.name].append(_current_status(member, line, today))
     rows[STATUS_PERIODS.name].extend(
         (member, p.valid_from, p.valid_to, p.status.value, p.level) for p in line.periods
@@ -66,13 +88,28 @@ def add_member_rows(rows: Rows, history: Sequence[CredentialFact], book: PolicyB
     rows[ACTIVITIES.name].extend(
         (member, a.version, a.activity_id, a.category, a.completed_on, a.completed_on.year,
          tenths(a.cecs))
-        for a in line.activities if a.version >= from_version
+        for a in line.activities
     )
     rows[HISTORY.name].extend(
         (member, f.originator_version, event_name(f), f.effective_on, f.timestamp)
         for f in history if f.originator_version >= from_version
     )
-    return member
+    if from_version > len(history):
+        return member, FirstNew(from_version, None)
+    first_new = FirstNew(from_version, history[from_version - 1].timestamp)
+    if revisions_from is None and from_version > 1:
+        revisions_from = first_new.recorded_at
+    _add_revisions(rows, member, history, policy, revisions_from)
+    return member, first_new
+
+
+def _add_revisions(rows: Rows, member: str, history: Sequence[CredentialFact], policy: KnownPolicy,
+                   recorded_from: datetime | None) -> None:
+    for revision in revisions(history, policy.book_at, policy.changes, recorded_from=recorded_from):
+        rows[REVISIONS.name].extend(
+            (r.member_id, r.recorded_at, r.cause_type, r.fact_id, r.version, r.effective_on, r.first, r.last,
+             r.status_before, r.status_after, r.level_before, r.level_after)
+            for r in revision_rows(member, revision))
 
 
 def tenths(cecs: Decimal) -> int:

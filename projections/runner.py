@@ -24,7 +24,8 @@ from typing import Any
 from application.service import CredentialService
 from domain.policy import PolicyBook
 from projections.backends import open_read_models
-from projections.projector import Lag, Projector
+from projections.lag import Lag
+from projections.projector import Projector
 
 log = logging.getLogger(__name__)
 

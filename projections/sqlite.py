@@ -18,7 +18,7 @@ import threading
 import uuid
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from contextlib import closing
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import IO, Any
 from uuid import UUID
@@ -28,7 +28,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from projections.rows import Changes, Rows
 from projections.source import EVENT_COLUMNS, MEMBER_ORDER, EventSource, OriginatorId, Waiter
-from projections.store import PROJECTION, ReadModels
+from projections.store import PROJECTION, ReadModels, RebuildRunning
 from projections.tables import MEMBER_TABLES, TRACKING, Table
 
 # SQLite allows a bounded number of parameters per statement.
@@ -55,8 +55,11 @@ def connect(path: str) -> sqlite3.Connection:
 
 
 def lite(value: Any) -> Any:
-    """Dates and times as ISO text, CECs as text, flags as 0/1: how SQLite keeps them."""
-    if isinstance(value, date):  # datetimes too
+    """Dates and times as ISO text, CECs as text, flags as 0/1: how SQLite keeps them. Times in
+    UTC with every digit of their microseconds, so that text compares as the times do."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat(timespec="microseconds")
+    if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
@@ -100,7 +103,10 @@ class SQLiteReadModels(ReadModels):
         return self.table(table.name)
 
     def shadow(self, table: Table) -> str:
-        return f'"{self.prefix}build_{table.name}"'
+        return self.shadow_table(table.name)
+
+    def shadow_table(self, name: str) -> str:
+        return f'"{self.prefix}build_{name}"'
 
     def location(self) -> dict[str, str]:
         return {"report_prefix": self.prefix}
@@ -132,9 +138,10 @@ class SQLiteReadModels(ReadModels):
         return self.conn.execute(text, {name: lite(value) for name, value in params.items()}).fetchall()
 
     def delete_members(self, table: Table, changes: Changes) -> None:
-        if table.per_event:
-            self.conn.executemany(f"DELETE FROM {self.live(table)} WHERE member_id = ? AND version >= ?",
-                                  changes.items())
+        if table.replaced_from:
+            column = table.replaced_from
+            self.conn.executemany(f"DELETE FROM {self.live(table)} WHERE member_id = ? AND {column} >= ?",
+                                  ((member, lite(getattr(first, column))) for member, first in changes.items()))
         else:
             self.conn.executemany(f"DELETE FROM {self.live(table)} WHERE member_id = ?",
                                   ((member,) for member in changes))
@@ -161,7 +168,7 @@ class SQLiteReadModels(ReadModels):
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             lock.close()
-            raise RuntimeError(f"a rebuild of the {self.prefix}* tables is already running") from None
+            raise RebuildRunning(f"a rebuild of the {self.prefix}* tables is already running") from None
         self._build_lock = lock
 
     def drop_build(self) -> None:

@@ -8,30 +8,28 @@ and how it deletes and inserts rows; the algorithms on top of them are the ones 
 
 Two ways of writing, both atomic:
 - `replace_members`: one transaction deletes the members' rows, inserts their new rows
-  (in the per-event tables, only those of facts new to the read models) and moves the
+  (in the tables replaced from a member's first new fact, only those from it on) and moves the
   tracking position, but only if the position is still the one the rows were computed
   from; so two followers never apply a page twice, and a follower killed at any point
   leaves either the whole page or none of it.
 - a rebuild writes into shadow tables that no reader uses, then `swap_in_build` replaces
-  the live tables with them in one transaction, tracking position included.
+  the live tables with them in one transaction, tracking position and policy fingerprint
+  included. A rebuild that follows a policy change keeps the revisions recorded before it
+  (`carry_revisions`) and computes the rest.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from domain.policy import PolicyBook
-from domain.replay import RULES_REVISION
 from projections.rows import Changes, Rows
 from projections.source import Closing
-from projections.tables import MEMBER_TABLES, Table
+from projections.tables import MEMBER_TABLES, REVISIONS, Table
 
 # The name of the one projection: every table is computed in one pass from the same fold.
 PROJECTION = "member_reports"
@@ -40,28 +38,12 @@ DEFAULT_PREFIX = "reports_"
 TRACKING_SQL = "SELECT position, policy FROM {tracking} WHERE projection = %(projection)s"
 MOVE_SQL = "UPDATE {tracking} SET position = %(position)s, policy = %(policy)s WHERE projection = %(projection)s"
 DUE_SQL = "SELECT member_id FROM {current_status} WHERE changes_on <= %(today)s"
+CARRY_REVISIONS_SQL = ("INSERT INTO {shadow} ({columns}) SELECT {columns} FROM {live} "
+                       "WHERE recorded_at < %(before)s")
 
 
-def policy_fingerprint(book: PolicyBook) -> str:
-    """Names the rules the rows were computed under: rows depend on the book (and on the revision
-    of the rules' code) as much as on the facts, so tables computed under another must be
-    rebuilt, not followed."""
-    return hashlib.sha256(_canonical((RULES_REVISION, book.versions)).encode()).hexdigest()[:16]
-
-
-def _canonical(value: object) -> str:
-    """The same text for the same value in every process (a set's repr follows string hashing,
-    which differs between processes)."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        fields = (f"{f.name}={_canonical(getattr(value, f.name))}" for f in dataclasses.fields(value))
-        return f"{type(value).__name__}({', '.join(fields)})"
-    if isinstance(value, Mapping):
-        return "{" + ", ".join(sorted(f"{_canonical(k)}: {_canonical(v)}" for k, v in value.items())) + "}"
-    if isinstance(value, (set, frozenset)):
-        return "{" + ", ".join(sorted(_canonical(v) for v in value)) + "}"
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_canonical(v) for v in value) + "]"
-    return repr(value)
+class RebuildRunning(RuntimeError):
+    """Another rebuild of these read models is running: the tables move when it swaps."""
 
 
 class BuildWriter:
@@ -97,6 +79,10 @@ class ReadModels(ABC):
         """The live table's name, qualified and quoted for SQL."""
 
     @abstractmethod
+    def shadow_table(self, name: str) -> str:
+        """The name of a rebuild's shadow table, qualified and quoted for SQL."""
+
+    @abstractmethod
     def ensure(self) -> None:
         """Create the tables (and on PostgreSQL the views) if they are missing."""
 
@@ -111,7 +97,7 @@ class ReadModels(ABC):
 
     @abstractmethod
     def delete_members(self, table: Table, changes: Changes) -> None:
-        """Delete the changed members' rows of `table` (of a per-event table, from their version on)."""
+        """Delete the changed members' rows of `table` (of one replaced from the first new fact, from it on)."""
 
     @abstractmethod
     def insert(self, rows: Rows, *, shadow: bool = False) -> None:
@@ -123,8 +109,8 @@ class ReadModels(ABC):
 
     @abstractmethod
     def prepare_build(self, policy: str) -> None:
-        """Start a rebuild under the policy book `policy`: empty shadow tables, beside the live
-        ones; RuntimeError when another rebuild of these read models is running."""
+        """Start a rebuild under the policy fingerprinted `policy`: empty shadow tables, beside the
+        live ones; RebuildRunning when another rebuild of these read models is running."""
 
     @abstractmethod
     def drop_build(self) -> None:
@@ -186,6 +172,15 @@ class ReadModels(ABC):
 
     def build_writer(self) -> BuildWriter:
         return BuildWriter(self.reopen())
+
+    def carry_revisions(self, before: datetime) -> None:
+        """Copy the live revisions recorded before `before` into the shadow table of a rebuild that
+        computes only the later ones (they depend only on what was known then, which it keeps)."""
+        columns = ", ".join(REVISIONS.column_names)
+        sql = CARRY_REVISIONS_SQL.format(shadow=self.shadow_table(REVISIONS.name), live=self.table(REVISIONS.name),
+                                         columns=columns)
+        with self.transaction():
+            self.run(sql, {"before": before})
 
     def abandon_build(self) -> None:
         """Drop the shadow tables of a rebuild that failed; the live ones never changed."""

@@ -2,8 +2,9 @@
 
 Every table but `tracking` holds rows of one member each, keyed by `member_id` first, so a
 member's rows can be replaced as a whole when new facts arrive. Dates are `date` on
-PostgreSQL and ISO text on SQLite (which sorts and compares them the same way). CECs that
-reports add up are kept as integer tenths, so sums are exact on both.
+PostgreSQL and ISO text on SQLite (which sorts and compares them the same way); times are
+`timestamptz` on PostgreSQL and UTC ISO text with microseconds on SQLite (so they sort as
+text). CECs that reports add up are kept as integer tenths, so sums are exact on both.
 """
 
 from __future__ import annotations
@@ -26,9 +27,13 @@ class Table:
     columns: tuple[tuple[str, tuple[str, str]], ...]
     key: tuple[str, ...]
     indexes: tuple[tuple[str, ...], ...] = ()
-    # One row per stored event (keyed by its version), which no later fact changes: a member's
-    # new facts add rows here, where other tables have the member's rows replaced whole.
-    per_event: bool = False
+    # For rows no later fact changes: the column (`version` or `recorded_at`) from whose value on a
+    # member's new facts replace its rows, compared with the version or the recorded time of the
+    # first of them (`projections.rows.FirstNew`); the other tables (None) are replaced whole.
+    replaced_from: str | None = None
+
+    def column_type(self, name: str) -> tuple[str, str]:
+        return next(types for column, types in self.columns if column == name)
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -76,17 +81,31 @@ AUDIT_PERIODS = Table("audit_periods", (
     ("cycle_end", DATE), ("valid_from", DATE), ("valid_to", DATE), ("state", TEXT), ("is_last", BOOLEAN),
 ), key=("member_id", "selection", "valid_from"), indexes=(("selected_year",),))
 
+# One row per claim in force (its amendment's, once amended; none once withdrawn), with the CECs
+# it earns under the version in force on its completion date: a later correction or policy
+# version changes them, so they are replaced whole.
 ACTIVITIES = Table("activities", (
     ("member_id", TEXT), ("version", BIGINT), ("activity_id", TEXT), ("category", TEXT),
     ("completed_on", DATE), ("completed_year", INTEGER), ("cecs_tenths", INTEGER),
-), key=("member_id", "version"), indexes=(("completed_year",),), per_event=True)
+), key=("member_id", "version"), indexes=(("completed_year",),))
 
 # One row per stored event, the sweep's transitions included.
 HISTORY = Table("history", (
     ("member_id", TEXT), ("version", BIGINT), ("type", TEXT), ("effective_on", DATE), ("recorded_at", TIMESTAMP),
-), key=("member_id", "version"), per_event=True)
+), key=("member_id", "version"), replaced_from="version")
 
-MEMBER_TABLES = (CURRENT_STATUS, STATUS_PERIODS, CYCLES, AUDIT_PERIODS, ACTIVITIES, HISTORY)
+# One row per span of a revision (rules.md section 10): what the fact (or policy version) recorded
+# at `recorded_at` changed, from `first_day` through `last_day`. A revision depends only on the
+# facts and the policy known when it was recorded, so a member's new facts replace only the
+# revisions recorded from the first of them on (a member's recorded times never go backwards).
+REVISIONS = Table("revisions", (
+    ("member_id", TEXT), ("recorded_at", TIMESTAMP), ("cause_type", TEXT), ("fact_id", TEXT),
+    ("policy_version", TEXT), ("effective_on", DATE), ("first_day", DATE), ("last_day", DATE),
+    ("status_before", TEXT), ("status_after", TEXT), ("level_before", TEXT), ("level_after", TEXT),
+), key=("member_id", "recorded_at", "fact_id", "first_day"), indexes=(("recorded_at",),),
+    replaced_from="recorded_at")
+
+MEMBER_TABLES = (CURRENT_STATUS, STATUS_PERIODS, CYCLES, AUDIT_PERIODS, ACTIVITIES, HISTORY, REVISIONS)
 
 # `policy`: the fingerprint of the policy book the rows were computed under (NULL: no rows yet).
 TRACKING = Table("tracking", (("projection", TEXT), ("position", BIGINT), ("policy", TEXT)), key=("projection",))

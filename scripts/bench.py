@@ -1,10 +1,11 @@
-"""Benchmarks of the credential service (benchmarks, never tests). One entry, three sections:
+"""Benchmarks of the credential service (benchmarks, never tests). One entry, five sections:
 
     python scripts/bench.py [options]                    commands and status as-of, in-process
     python scripts/bench.py http [options]               the API over HTTP, the real server
     python scripts/bench.py projections [--events N]     the read models: catch-up and rebuild
+    python scripts/bench.py revisions [--members N]      the store-wide revisions report of a month
 
-Each runs on CREDENTIALS_DATABASE_URL (PostgreSQL expected for `http` and `projections`), in
+Each runs on CREDENTIALS_DATABASE_URL (PostgreSQL expected for all but the first), in
 a fresh schema or file removed at the end, beside a raw baseline measured in the same run;
 its last output line is JSON. `python scripts/bench.py SECTION --help` tells the options.
 The sections live in scripts/benchmarks/.
@@ -25,8 +26,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from benchmarks.http_api import main as run
     elif section == "projections":
         from benchmarks.projections import main as run
+    elif section == "revisions":
+        from benchmarks.revisions import main as run
     else:
-        raise SystemExit(f"bench.py: unknown section {section!r}: expected commands, http or projections\n{__doc__}")
+        raise SystemExit(f"bench.py: unknown section {section!r}: expected commands, http, projections or "
+                         f"revisions\n{__doc__}")
     return run(args)
 
 

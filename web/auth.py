@@ -22,6 +22,8 @@ class Permission(Enum):
     RECORD = "record"  # certifications, activities, renewals
     AUDIT = "audit"  # audit selection and documentation review
     REPORT = "report"  # the reports
+    CORRECT = "correct"  # withdrawing and amending recorded facts (staff only)
+    SET_POLICY = "set policy"  # adopting and withdrawing policy versions (staff only)
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {

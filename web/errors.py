@@ -21,11 +21,13 @@ from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
 from domain.errors import (
+    ActivityNotFound,
     ConcurrentChange,
     CredentialError,
     IdempotencyKeyReused,
     InvalidCommand,
     MemberNotFound,
+    PolicyVersionNotFound,
     RuleViolation,
 )
 from projections.reading import ReadModelsBehind, ReadModelsUnavailable
@@ -40,11 +42,16 @@ REQUEST_ID_HEADER = "X-Request-Id"
 DOMAIN_STATUS: tuple[tuple[type[CredentialError], int], ...] = (
     (InvalidCommand, 400),
     (MemberNotFound, 404),
+    (ActivityNotFound, 404),
+    (PolicyVersionNotFound, 404),
     (ConcurrentChange, 409),
     (IdempotencyKeyReused, 422),
     (RuleViolation, 422),
     (CredentialError, 422),
 )
+# Rule codes whose status is not their type's: a version name already taken conflicts with
+# the stored version (409), it is not a rule the request broke.
+CODE_STATUS = {"version_exists": 409}
 
 HTTP_CODES = {
     400: "malformed_request",
@@ -108,6 +115,8 @@ def error_response(status: int, code: str, message: str, details: Any = None,
 
 
 def _domain_status(error: CredentialError) -> int:
+    if error.code in CODE_STATUS:
+        return CODE_STATUS[error.code]
     return next(status for kind, status in DOMAIN_STATUS if isinstance(error, kind))
 
 

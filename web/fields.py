@@ -176,3 +176,34 @@ class Seed(fields.Field[str]):
         if isinstance(value, bool) or not isinstance(value, (str, int)):
             raise self.make_error("invalid")
         return str(value) if isinstance(value, int) else self.text.deserialize(value)
+
+
+class JsonObject(fields.Dict):
+    """A JSON object handed on as it came, for the domain to read value by value (a policy
+    version's values). Refused here only what no reader should meet: nesting deeper than
+    `max_depth` (reading or fingerprinting it must not exhaust the stack) and text no store can
+    keep, in keys and values alike."""
+
+    default_error_messages = {
+        "too_deep": "Nested more than {max_depth} levels deep.",
+        "unstorable": "Text may not contain NUL characters or lone surrogates.",
+    }
+
+    def __init__(self, max_depth: int, **kwargs: Any) -> None:
+        super().__init__(keys=fields.String(), **kwargs)
+        self.max_depth = max_depth
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dict[str, Any]:
+        loaded: dict[str, Any] = super()._deserialize(value, attr, data, **kwargs)
+        pending: list[tuple[Any, int]] = [(loaded, 1)]  # a stack, not recursion: depth is what is checked
+        while pending:
+            item, depth = pending.pop()
+            if isinstance(item, str) and not _storable(item):
+                raise self.make_error("unstorable")
+            if not isinstance(item, (dict, list)):
+                continue
+            if depth > self.max_depth:
+                raise self.make_error("too_deep", max_depth=self.max_depth)
+            children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
+            pending.extend((child, depth + 1) for child in children)
+        return loaded

@@ -26,8 +26,10 @@ ERROR_MEANINGS = {
     400: "Malformed: bad JSON, a bad date, an unknown field or parameter, a wrong type.",
     401: "No token, or a token that is not recognised.",
     403: "The token's role may not do this.",
-    404: "No credential is recorded for this member.",
-    409: "Another request changed the member at the same time; safe to retry.",
+    404: "Not found: no credential is recorded for this member (`member_not_found`), or no such activity "
+         "(`activity_not_found`) or policy version (`policy_version_not_found`).",
+    409: "Another request changed the member (or the policy register) at the same time, safe to retry; or the "
+         "policy version's name is taken (`version_exists`).",
     413: "The body is too large.",
     422: "Well-formed, but refused by a rule; `code` names the rule.",
     500: "Unexpected; the body carries a request id, the cause is logged.",

@@ -5,5 +5,7 @@
 - workers.py: timed loops in threads or processes, and the raw INSERT+COMMIT baseline;
 - commands.py: `claim_activity` in-process beside raw inserts, and `status` as-of latency;
 - http_api.py: the real server (`credentials serve`) over HTTP beside raw inserts;
-- projections.py: the read models' catch-up, rebuild and follow rates beside a raw scan.
+- projections.py: the read models' catch-up, rebuild and follow rates beside a raw scan;
+- revisions.py: the store-wide revisions report of a month, beside a status read, and the
+  read models following a policy version effective in the past.
 """

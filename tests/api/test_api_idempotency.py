@@ -11,7 +11,15 @@ import pytest
 from api_support import Api, api_on, refused
 from marshmallow import Schema
 
-from web.schemas.commands import ActivityBody, AuditBody, CertificationBody, DocumentationBody, RenewalBody
+from web.schemas.commands import (
+    ActivityBody,
+    AmendmentBody,
+    AuditBody,
+    CertificationBody,
+    DocumentationBody,
+    RenewalBody,
+    WithdrawalBody,
+)
 
 
 @pytest.fixture
@@ -23,7 +31,7 @@ def api(make_service) -> Api:
 class KeyedCommand:
     """A command endpoint: the state it needs, a body it accepts, and another value for every body field."""
 
-    path: str
+    path: str  # formatted with the values `prepare` answers
     schema: type[Schema]
     prepare: Callable[[Api], dict[str, Any]]  # records the state; answers values the bodies need
     body: Callable[[dict[str, Any]], dict[str, Any]]
@@ -49,6 +57,12 @@ def certified(api: Api) -> dict[str, Any]:
 def renewed(api: Api) -> dict[str, Any]:
     api.renewed_member("m-1", "2025-06-01")
     return {}
+
+
+def with_claims(api: Api) -> dict[str, Any]:
+    api.renewed_member("m-1", "2025-06-01")
+    claims = [e for e in api.events("m-1") if e["type"] == "ActivityClaimed"]
+    return {"fact": claims[0]["fact_id"], "other_fact": claims[1]["fact_id"], "claim": claims[0]["data"]["activity_id"]}
 
 
 def under_audit(api: Api) -> dict[str, Any]:
@@ -87,6 +101,21 @@ ENDPOINTS = {
         lambda state: {"received_on": "2026-03-21", "replace_by": "2026-05-01",
                        "rejected": [{"activity_id": state["claim"], "reason": "illegible"}]},
     ),
+    "withdrawal": KeyedCommand(
+        "/members/m-1/withdrawals", WithdrawalBody, with_claims,
+        lambda state: {"fact_id": state["fact"], "reason": "duplicate"},
+        lambda state: {"fact_id": state["other_fact"], "reason": "typo", "decided_on": "2026-11-01",
+                       "replace_by": "2027-01-31"},
+    ),
+    "amendment": KeyedCommand(
+        "/members/m-1/activities/{claim}/amendments", AmendmentBody, with_claims,
+        lambda _: {"category": "acsm_workshop", "title": "W", "completed_on": "2023-02-01", "hours": 14,
+                   "reason": "typo"},
+        lambda _: {"category": "college_course", "title": "W2", "completed_on": "2023-02-02",
+                   "evidence": "transcript", "hours": 5, "units": 2, "provider": "NASM", "decimal_units": True,
+                   "credit_hours": 3, "grade": "B", "course_id": "KIN101", "published_on": "2023-01-01",
+                   "reason": "another typo"},
+    ),
 }
 EVERY_BODY_FIELD = [(endpoint, name) for endpoint, command in ENDPOINTS.items() for name in command.schema().fields]
 
@@ -96,13 +125,14 @@ def test_an_idempotency_key_reused_with_one_field_changed_answers_422(api: Api, 
     """Decision (HTTP contract): a key names one command; reusing it for another is an error."""
     command = ENDPOINTS[endpoint]
     state = command.prepare(api)
+    path = command.path.format(**state)
     body = command.body(state)
-    first = api.post(command.path, body, key="key-1")
+    first = api.post(path, body, key="key-1")
     assert first.status_code == 201, first.get_data(as_text=True)
-    again = api.post(command.path, body, key="key-1")
+    again = api.post(path, body, key="key-1")
     assert (again.status_code, again.get_json(), again.headers["Idempotent-Replayed"]) == (
         201, first.get_json(), "true")
     recorded = api.ok(api.get("/members/m-1/history"), 200)["events"]
     changed = {**body, field: command.other_values(state)[field]}
-    refused(api.post(command.path, changed, key="key-1"), 422, "idempotency_key_reused")
+    refused(api.post(path, changed, key="key-1"), 422, "idempotency_key_reused")
     assert api.ok(api.get("/members/m-1/history"), 200)["events"] == recorded

@@ -14,7 +14,7 @@ def api(make_service) -> Api:
 
 
 STATUS_FIELDS = {"member_id", "on", "known_at", "status", "certifications", "level", "cycle", "grace_ends_on",
-                 "audit", "renewal_fee", "reason"}
+                 "audit", "renewal_fee", "reason", "policy_version"}
 
 
 def test_certifying_answers_201_with_the_status_document(api: Api) -> None:
@@ -30,6 +30,7 @@ def test_certifying_answers_201_with_the_status_document(api: Api) -> None:
                                  "counted_cecs": 0, "claimed_cecs": 0}
     assert document["renewal_fee"] is None  # the renewal window opens on 2027-01-01
     assert document["on"] == "2026-11-28"  # a command answers the status on the day it is recorded
+    assert document["policy_version"] == "2012-06-01"
     assert response.headers["X-Request-Id"]
 
 
@@ -182,6 +183,19 @@ def test_history_lists_facts_in_recorded_order_with_the_status_after_each(api: A
     assert events[2]["status_after"]["cycle"]["counted_cecs"] == 30
     assert events[3]["status_after"]["cycle"]["start"] == "2022-03-01"
     assert events[3]["data"] == {"fee_due": "45.00", "fee_paid": "45.00", "late": False}
+
+
+def test_history_events_carry_their_fact_id_and_whether_they_were_withdrawn(api: Api) -> None:
+    """http-api.md 1.1: every history event gains `fact_id` (unique within the member) and `withdrawn_by`."""
+    api.certify("m-1", "CPT", "2022-03-01")
+    api.workshop("m-1", "2024-01-10", 20)
+    events = api.events("m-1")
+    ids = [e["fact_id"] for e in events]
+    assert all(isinstance(fact_id, str) for fact_id in ids)
+    assert len(set(ids)) == 2
+    assert [e["fact_id"] for e in api.events("m-1")] == ids  # stable
+    assert [e["withdrawn_by"] for e in events] == [None, None]
+    assert events[1]["status_after"]["policy_version"] == "2012-06-01"
 
 
 def test_an_idempotency_key_repeats_the_first_answer_and_records_nothing(api: Api) -> None:

@@ -42,6 +42,9 @@ def test_the_contract_paths_are_all_there(spec: dict) -> None:
         "/members/{member_id}/audits", "/members/{member_id}/audits/current/documentation", "/audits/selections",
         "/members/{member_id}/status", "/members/{member_id}/history", "/reports/status-counts",
         "/reports/renewals-due", "/reports/audits", "/reports/cec-categories", "/health", "/openapi.json",
+        "/members/{member_id}/withdrawals", "/members/{member_id}/activities/{activity_id}/amendments",
+        "/members/{member_id}/revisions", "/policy", "/policy/versions", "/policy/versions/{version}/withdrawal",
+        "/reports/revisions",
     }
     assert spec["openapi"].startswith("3.")
 
@@ -74,21 +77,22 @@ def test_error_responses_are_documented_with_the_error_shape(spec: dict) -> None
 def test_the_status_document_schema_has_the_contract_fields(spec: dict) -> None:
     status = spec["components"]["schemas"]["StatusDocument"]
     assert {"member_id", "on", "known_at", "status", "certifications", "level", "cycle", "grace_ends_on", "audit",
-            "renewal_fee", "reason"} <= set(status["required"])
+            "renewal_fee", "reason", "policy_version"} <= set(status["required"])
     assert status["properties"]["status"]["enum"] == ["not_certified", "active", "inactive", "invalid"]
     activity = spec["components"]["schemas"]["ActivityOutcome"]
     assert set(activity["properties"]) == {"activity_id", "cecs_awarded", "status"}
 
 
 def test_reports_document_their_csv(spec: dict) -> None:
-    for path in ("/reports/status-counts", "/reports/renewals-due", "/reports/audits", "/reports/cec-categories"):
+    for path in ("/reports/status-counts", "/reports/renewals-due", "/reports/audits", "/reports/cec-categories",
+                 "/reports/revisions"):
         assert "text/csv" in spec["paths"][path]["get"]["responses"]["200"]["content"]
 
 
 def test_bodies_refuse_unknown_fields_in_the_description_too(spec: dict) -> None:
     schemas = spec["components"]["schemas"]
     for name in ("CertificationBody", "ActivityBody", "RenewalBody", "AuditBody", "DocumentationBody",
-                 "SelectionBody"):
+                 "SelectionBody", "WithdrawalBody", "AmendmentBody", "AdoptionBody", "VersionWithdrawalBody"):
         assert schemas[name]["additionalProperties"] is False
 
 
@@ -97,3 +101,27 @@ def test_the_draw_seed_is_documented_as_a_string_or_an_integer(spec: dict) -> No
     seed = spec["components"]["schemas"]["SelectionBody"]["properties"]["seed"]
     assert [option["type"] for option in seed["oneOf"]] == ["string", "integer"]
     assert "type" not in seed
+
+
+def test_history_events_document_their_fact_id_and_withdrawn_by(spec: dict) -> None:
+    """http-api.md 1.1: every history event gains `fact_id` and `withdrawn_by`."""
+    event = spec["components"]["schemas"]["HistoryEvent"]
+    assert {"fact_id", "withdrawn_by"} <= set(event["required"])
+    assert {"FactWithdrawnData", "ActivityAmendedData"} <= set(spec["components"]["schemas"])
+
+
+def test_corrections_and_policy_changes_document_their_refusals(spec: dict) -> None:
+    """http-api.md 1.1: 404 unknown member or activity, 422 for rule refusals; 409 `version_exists`; 404 unknown
+    version."""
+    paths = spec["paths"]
+    for path in ("/members/{member_id}/withdrawals", "/members/{member_id}/activities/{activity_id}/amendments",
+                 "/policy/versions/{version}/withdrawal"):
+        assert {"404", "409", "422"} <= set(paths[path]["post"]["responses"]), path
+    assert {"201", "409", "422"} <= set(paths["/policy/versions"]["post"]["responses"])
+    assert "200" in paths["/policy/versions/{version}/withdrawal"]["post"]["responses"]
+
+
+def test_revision_spans_are_documented_with_from_and_through(spec: dict) -> None:
+    """http-api.md 1.1, Revisions: `changes` are `{"from", "through", "before", "after"}`."""
+    change = spec["components"]["schemas"]["ChangeDocument"]
+    assert set(change["required"]) == {"from", "through", "before", "after"}

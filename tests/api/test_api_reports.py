@@ -13,6 +13,7 @@ from api_support import Api, api_on, refused
 from domain.policy import FAQ_ERA, PolicyBook
 from domain.policy import amended as amended_policy
 from entrypoints.cli import main
+from projections.replayed import ReplayQueries
 
 
 @pytest.fixture
@@ -181,3 +182,26 @@ def test_reports_answer_503_when_the_tables_follow_another_policy_book(make_serv
     error = refused(api_on(make_service(policy=amended)).get("/reports/status-counts", on="2024-06-01"),
                     503, "read_models_behind")
     assert error["details"]["current_policy"] is False
+
+
+def test_after_a_version_is_adopted_the_reports_answer_under_it_and_after_its_withdrawal_as_before(
+        population: Api, make_service) -> None:
+    """rules.md section 9: a version adopted with a past effective date changes the answers from its
+    adoption on (here three months of grace from 2015: m-lapsed invalid from 2026-04-01, not
+    2026-07-01); withdrawn, it governs nothing. The reports follow both with no catch-up run."""
+    staff = make_service()  # another process of the service, sharing the store
+
+    def replayed_by_status() -> dict[str, int]:
+        histories = [staff.credential(member).history for member in staff.member_ids()]
+        return ReplayQueries(histories, staff.book()).status_counts(date(2026, 5, 1)).by_status
+
+    before = population.ok(population.get("/reports/status-counts", on="2026-05-01", role="reporter"), 200)
+    staff.adopt_policy_version("2015-01-01", date(2015, 1, 1), {"grace_months": 3})
+    adopted = population.ok(population.get("/reports/status-counts", on="2026-05-01", role="reporter"), 200)
+    assert adopted["by_status"] == replayed_by_status()
+    assert (adopted["by_status"]["inactive"], adopted["by_status"]["invalid"]) == (
+        before["by_status"]["inactive"] - 1, before["by_status"]["invalid"] + 1)
+    staff.withdraw_policy_version("2015-01-01", "adopted in error")
+    withdrawn = population.ok(population.get("/reports/status-counts", on="2026-05-01", role="reporter"), 200)
+    assert withdrawn == before
+    assert withdrawn["by_status"] == replayed_by_status()

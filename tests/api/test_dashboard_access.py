@@ -1,12 +1,14 @@
 """Who may see the staff pages: a token pasted once into the login form becomes a signed,
 HttpOnly, SameSite=Strict session cookie holding the role (never the token); scripts may
 send the bearer header instead. Judged like the API: 401 without a known token, 403 for a
-role without the right."""
+role without the right. Every form that changes something once signed in carries the
+session's CSRF token: 400 without it."""
 
 from __future__ import annotations
 
 import pytest
 from api_support import TOKEN_CONFIG, TOKENS
+from dashboard_support import CSRF_FIELD, Page, csrf_token
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -83,9 +85,34 @@ def test_behind_tls_the_cookie_is_marked_secure(memory_service: CredentialServic
 def test_logout_ends_the_session(client: FlaskClient) -> None:
     login(client, "reporter")
     assert client.get("/dashboard").status_code == 200
-    response = client.post("/dashboard/logout")
+    response = client.post("/dashboard/logout", data={CSRF_FIELD: csrf_token(client)})
     assert (response.status_code, response.headers["Location"]) == (303, "/dashboard/login")
     assert client.get("/dashboard").status_code == 303
+
+
+@pytest.mark.parametrize("sent", [None, "", "not-the-token"])
+def test_signing_out_without_the_sessions_csrf_token_is_refused_and_keeps_the_session(
+        client: FlaskClient, sent: str | None) -> None:
+    """A form posted from another site cannot carry the token, so it changes nothing."""
+    login(client, "reporter")
+    response = client.post("/dashboard/logout", data={} if sent is None else {CSRF_FIELD: sent})
+    assert response.status_code == 400
+    assert Page.read(response.get_data(as_text=True)).one(data_status="400").attrs["data-code"] == "csrf_token_invalid"
+    assert client.get("/dashboard").status_code == 200
+
+
+def test_each_session_gets_its_own_csrf_token(app: Flask) -> None:
+    first, second = app.test_client(), app.test_client()
+    login(first, "staff")
+    login(second, "staff")
+    assert csrf_token(first) != csrf_token(second)
+    # A token is good only for the session it was made for.
+    refused = second.post("/dashboard/logout", data={CSRF_FIELD: csrf_token(first)})
+    assert refused.status_code == 400
+    before = csrf_token(first)
+    first.post("/dashboard/logout", data={CSRF_FIELD: before})
+    login(first, "staff")
+    assert csrf_token(first) != before  # a new login starts a new session, with a new token
 
 
 def test_an_auditor_reads_members_but_not_the_reports(client: FlaskClient) -> None:
@@ -101,7 +128,7 @@ def test_login_returns_to_the_page_asked_for_but_never_off_site(client: FlaskCli
     assert login(client, "staff", "/dashboard/members?q=ada") == "/dashboard/members?q=ada"
     for elsewhere in ("https://evil.example/dashboard", "//evil.example/dashboard", "/members/x/status",
                       "/dashboard\\@evil.example", "//[", "/dashboard\r\nSet-Cookie: x=1", "/dashboard/\u00e9"):
-        client.post("/dashboard/logout")
+        client.post("/dashboard/logout", data={CSRF_FIELD: csrf_token(client)})
         assert login(client, "staff", elsewhere) == "/dashboard"
 
 

@@ -153,8 +153,9 @@ def test_the_member_page_answers_as_of_a_date_and_as_known_at_a_time(scenario: F
 
 
 @settings(max_examples=150, deadline=None)
-@given(name=st.sampled_from(["on", "year", "known_at", "q", "next"]), value=st.text(max_size=30),
-       path=st.sampled_from(["/dashboard", "/dashboard/members", "/dashboard/members/m-1", "/dashboard/login"]))
+@given(name=st.sampled_from(["on", "year", "known_at", "q", "next", "values"]), value=st.text(max_size=30),
+       path=st.sampled_from(["/dashboard", "/dashboard/members", "/dashboard/members/m-1", "/dashboard/login",
+                             "/dashboard/policy"]))
 def test_no_query_text_makes_a_server_error(name: str, value: str, path: str) -> None:
     service = CredentialService(database_url="memory://")
     try:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import types
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import fields, is_dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -18,6 +18,8 @@ from rules_support import D, certified_cpt_with, workshop
 
 from application import commands
 from application.commands import (
+    AdoptPolicyVersion,
+    AmendActivity,
     Certify,
     ClaimActivity,
     Command,
@@ -25,6 +27,8 @@ from application.commands import (
     ReviewDocumentation,
     SelectForAudit,
     SubmitRenewal,
+    WithdrawFact,
+    WithdrawPolicyVersion,
 )
 from application.service import CredentialService
 from domain.credential import Stamp
@@ -39,6 +43,11 @@ EXAMPLES: list[Command] = [
     SelectForAudit("m-1", D("2028-03-01"), seed="s", rate=Decimal("0.05")),
     ReviewDocumentation("m-1", D("2028-03-20"), (("a-1", "no member name"), ("a-2", "illegible"))),
     DrawAuditSample(2027, Decimal("0.05"), "s"),
+    WithdrawFact("m-1", "4", "entered twice", D("2028-04-01"), D("2028-07-01")),
+    AmendActivity("m-1", "a-1", ActivityClaim("acsm_workshop", "Workshop", D("2024-05-01"), hours=Decimal("3.0")),
+                  "30 hours typed for 3"),
+    AdoptPolicyVersion("2030-01-01", D("2030-01-01"), {"late_fee": "30.00", "reminders": {"grace_ends": [14]}}),
+    WithdrawPolicyVersion("2030-01-01", "adopted in error"),
 ]
 ANOTHER_VALUE_OF: dict[object, Any] = {str: "another", date: D("2001-02-03"), Decimal: Decimal("7.5"), int: 7}
 
@@ -60,6 +69,15 @@ def one_field_changed(value: Any, hint: Any) -> Iterator[tuple[str, Any]]:
         for each in fields(value):
             for where, changed in one_field_changed(getattr(value, each.name), hints[each.name]):
                 yield f".{each.name}{where}", replace(value, **{each.name: changed})
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            for where, changed in one_field_changed(item, Any):
+                yield f"[{key!r}]{where}", {**value, key: changed}
+        yield "[a key added]", {**value, "another": 1}
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            for where, changed in one_field_changed(item, Any):
+                yield f"[{index}]{where}", [*value[:index], changed, *value[index + 1:]]
     elif isinstance(value, tuple):
         item_hints = get_args(hint)
         homogeneous = item_hints[-1] is Ellipsis
@@ -108,7 +126,7 @@ def test_commands_of_two_kinds_never_share_a_fingerprint_though_their_fields_do(
 
 def test_a_field_with_no_canonical_form_is_refused_rather_than_fingerprinted_loosely() -> None:
     with pytest.raises(TypeError, match="no canonical form"):
-        _ = Certify("m-1", {"code": "CPT"}, D("2024-03-01")).fingerprint  # type: ignore[arg-type]
+        _ = Certify("m-1", {"CPT"}, D("2024-03-01")).fingerprint  # type: ignore[arg-type]
 
 
 def fingerprint_before_commands_were_data(command: str, **arguments: Any) -> str:

@@ -22,12 +22,14 @@ QUICK = {
     "http": ["--seconds", "0.6", "--rounds", "1", "--connections", "2", "--workers", "2", "--warmup", "0.3",
              "--members", "30"],
     "projections": ["--events", "3000", "--burst", "50", "--parts", "2"],
+    "revisions": ["--members", "200", "--repeat", "1", "--status-reads", "10", "--workers", "1", "--parts", "2"],
 }
 
 REPORTED = {
     "commands": {"command_per_s", "raw_txn_per_s", "command_ratio", "asof_p50_ms", "asof_p99_ms", "events"},
     "http": {"http_command_per_s", "raw_txn_per_s", "http_command_ratio", "get_status_p50_ms", "get_status_p99_ms"},
     "projections": {"raw_scan_rows_per_s", "catch_up_events_per_s", "rebuild_s", "follow_new_events_per_s"},
+    "revisions": {"status_p50_ms", "report_ms", "replay_s", "report_vs_status", "replay_vs_status", "members"},
 }
 
 
@@ -91,4 +93,14 @@ def test_every_command_a_benchmark_answered_is_recorded_exactly_once(section: st
 def test_the_projections_benchmark_applies_every_event_it_loaded_and_every_new_one(runs: dict[str, Run]) -> None:
     figures = runs["projections"].figures
     assert figures["follow_new_events"] == int(QUICK["projections"][QUICK["projections"].index("--burst") + 1])
+    assert figures["lag_after"] == 0
+
+
+def test_the_revisions_benchmark_reports_what_the_replay_reports_and_follows_its_policy_version(
+        runs: dict[str, Run]) -> None:
+    """issue 10: the store-wide revisions report over a month, from the table, equal to the replay."""
+    figures = runs["revisions"].figures
+    assert figures["members"] == 200
+    assert figures["report_rows"] > 0
+    assert figures["report_matches_replay"] is True
     assert figures["lag_after"] == 0

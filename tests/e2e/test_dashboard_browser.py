@@ -1,6 +1,7 @@
 """The staff pages in a real browser: headless Chromium (Debian's /usr/bin/chromium, driven
 by Playwright) against a real `credentials serve` (gunicorn), used as a person would: sign in
-through the form, read the charts, find a member, ask about a date, sign out.
+through the form, read the charts, find a member, ask about a date, withdraw a fact recorded in
+error and see the story change, adopt a policy version, sign out.
 
 Screenshots are left in test-artifacts/ for a person to look at. Without Chromium (or
 Playwright) these tests are skipped locally but fail under CI=true, like PostgreSQL's.
@@ -123,3 +124,46 @@ def test_the_dashboard_prints_without_its_controls(page: Any, site: str) -> None
     assert page.locator(".period-form").is_hidden()
     assert page.locator("svg[data-chart=renewals-due]").is_visible()
     page.screenshot(path=str(ARTIFACTS / "dashboard-print.png"), full_page=True)
+
+
+def test_staff_withdraw_a_fact_through_the_form_and_see_it_struck_through(page: Any, site: str) -> None:
+    sign_in(page, site, "staff")
+    page.goto(f"{site}/dashboard/members/demo-due")
+    bands_before = page.locator("svg[data-chart=story] g.moment").count()
+    claim = page.locator("#withdraw-fact option", has_text="Activity claimed").first
+    fact_id = claim.get_attribute("value")
+    page.select_option("#withdraw-fact", fact_id)
+    page.fill("#withdraw-reason", "claimed twice")
+    page.click("#correct button[type=submit]")
+    page.wait_for_url("**/dashboard/members/demo-due#history")
+    assert page.locator("[data-notice]").text_content().startswith(f"Fact {fact_id} withdrawn.")
+    row = page.locator(f"tr[data-fact-id='{fact_id}']")
+    assert "voided" in row.get_attribute("class").split()
+    struck = row.locator("del").first
+    assert "line-through" in struck.evaluate("element => getComputedStyle(element).textDecorationLine")
+    assert row.locator("[data-voided-note]").text_content().strip().endswith(": claimed twice")
+    # The withdrawal is a recorded moment of its own: one band more in the picture, told in the table too.
+    assert page.locator("svg[data-chart=story] g.moment").count() == bands_before + 1
+    assert page.locator("table[data-table=story] tr[data-moment]").count() == bands_before + 1
+    assert page.locator("svg[data-chart=story]").is_visible()
+    assert page.locator(f"#withdraw-fact option[value='{fact_id}']").count() == 0  # withdrawn: no longer offered
+    page.screenshot(path=str(ARTIFACTS / "member-corrected.png"), full_page=True)
+
+
+def test_the_policy_page_renders_with_a_version_adopted_through_its_form(page: Any, site: str) -> None:
+    sign_in(page, site, "staff")
+    page.click("nav >> text=Policy")
+    page.wait_for_url("**/dashboard/policy")
+    page.fill("#adopt-version", "browser-2031")
+    page.fill("#adopt-from", "2031-01-01")
+    page.fill("#adopt-values", '{"late_fee": "31.00"}')
+    page.click("#adopt button[type=submit]")
+    page.wait_for_url("**/dashboard/policy")
+    notice = page.locator("[data-notice]").text_content()
+    assert notice == "Policy version browser-2031 adopted, in force from 2031-01-01."
+    assert page.locator("th[data-version=browser-2031]").is_visible()
+    changed = page.locator("tr[data-path=late_fee] td[data-version=browser-2031]")
+    assert changed.get_attribute("data-value") == "31.00"
+    assert changed.get_attribute("data-changed") is not None
+    assert changed.locator("mark").is_visible()
+    page.screenshot(path=str(ARTIFACTS / "policy.png"), full_page=True)

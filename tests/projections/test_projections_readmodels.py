@@ -17,16 +17,18 @@ from domain.policy import DEFAULT_POLICY, FAQ_ERA, PolicyBook, amended
 from domain.replay import RULES_REVISION
 from domain.timeline import timeline
 from projections.backends import open_read_models
+from projections.known_policy import policy_fingerprint
 from projections.postgres import PostgresReadModels
 from projections.projector import OtherPolicyBook, Projector
 from projections.queries import TableQueries
 from projections.replayed import ReplayQueries
-from projections.store import ReadModels, policy_fingerprint
+from projections.rows import FirstNew
+from projections.store import ReadModels
 
 pytest_plugins = ["projections_fixtures"]
 
-MEMBERS = 2000  # of which 300 distinct histories; about 63,000 events
-REPORT_MEMBERS = 300  # every one distinct: the replaying reports are slow
+MEMBERS = 600  # of which 300 distinct histories; about 19,000 events, about ten pages
+REPORT_MEMBERS = 200  # every one distinct: the replaying reports are slow
 
 
 def test_catching_up_page_by_page_gives_the_tables_a_rebuild_gives(
@@ -57,8 +59,8 @@ def test_recomputing_members_again_changes_nothing_and_a_stale_follower_writes_n
     projector.step()
     before, position = snapshot(models), models.position()
     # A second follower that read the first position, then computed the same page as the first did.
-    assert not models.replace_members({"m00001": 1}, {t: [] for t in before}, expected=first, position=position,
-                                      policy=projector.policy)
+    assert not models.replace_members({"m00001": FirstNew(1, None)}, {t: [] for t in before}, expected=first,
+                                      position=position, policy=projector.policies.at(position).fingerprint)
     assert snapshot(models) == before
     assert models.position() == position
     # What a crash before the commit makes a follower do: compute the same members again.
@@ -236,7 +238,7 @@ def test_a_second_rebuild_is_refused_while_one_runs(service: CredentialService, 
 
 
 def test_a_policy_book_has_one_fingerprint_in_every_process_and_another_book_another() -> None:
-    code = "from domain.policy import DEFAULT_POLICY; from projections.store import policy_fingerprint; " \
+    code = "from domain.policy import DEFAULT_POLICY; from projections.known_policy import policy_fingerprint; " \
            "print(policy_fingerprint(DEFAULT_POLICY))"
     printed = {subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONHASHSEED": seed},
                               capture_output=True, text=True, check=True).stdout.strip() for seed in ("1", "2", "3")}
@@ -248,5 +250,5 @@ def test_another_revision_of_the_rules_code_gives_the_same_book_another_fingerpr
         monkeypatch: pytest.MonkeyPatch) -> None:
     """Rows computed under rules whose code has since changed an answer are rebuilt, not followed."""
     before = policy_fingerprint(DEFAULT_POLICY)
-    monkeypatch.setattr("projections.store.RULES_REVISION", RULES_REVISION + 1)
+    monkeypatch.setattr("projections.known_policy.RULES_REVISION", RULES_REVISION + 1)
     assert policy_fingerprint(DEFAULT_POLICY) != before

@@ -15,10 +15,12 @@ import time
 from datetime import date
 
 import pytest
+from projections_revised import SHORT_GRACE
 from projections_support import generated, insert, interleaved, populate, snapshot
 
 from application.service import CredentialService
-from projections.projector import Lag, Projector
+from projections.lag import Lag
+from projections.projector import Projector
 from projections.runner import Supervisor, supervise
 from projections.store import ReadModels
 
@@ -41,7 +43,7 @@ def finished(process: subprocess.Popen[str]) -> dict[str, int]:
 
 def test_a_catch_up_killed_at_a_random_point_and_resumed_leaves_the_tables_a_rebuild_makes(
         backend: str, service: CredentialService, models: ReadModels, location: dict[str, str]) -> None:
-    populate(service, 300, seed=5)  # the histories other tests use: generated once
+    populate(service, 200, seed=5)  # the histories other tests use: generated once
     total = service.recorder.max_notification_id()
     follower = projections_cli(backend, location, "catch-up", "--pages-only", "--page-size", "150")
     while models.position() == 0 and follower.poll() is None:
@@ -60,14 +62,15 @@ def test_a_catch_up_killed_at_a_random_point_and_resumed_leaves_the_tables_a_reb
 
 def test_status_shows_the_position_the_store_and_the_lag(
         backend: str, service: CredentialService, projector: Projector, location: dict[str, str]) -> None:
-    populate(service, 300, seed=5)
+    populate(service, 200, seed=5)
     projector.catch_up()
     position = service.recorder.max_notification_id()
     more = interleaved(generated(20, 29, 20, prefix="late"), random.Random(29))
     insert(service, more)
     status = finished(projections_cli(backend, location, "status"))
     assert status == {"projection": "member_reports", "position": position,
-                      "max_notification_id": position + len(more), "lag": len(more), "current_policy": True}
+                      "max_notification_id": position + len(more), "lag": len(more), "current_policy": True,
+                      "followable": True}
     caught_up = finished(projections_cli(backend, location, "catch-up"))
     assert (caught_up["applied"], caught_up["lag"]) == (len(more), 0)
 
@@ -86,6 +89,29 @@ def test_the_supervised_follower_applies_facts_as_they_are_recorded(
         wait_for_position(models, service.recorder.max_notification_id(), seconds=5)
         rows = models.fetch("SELECT member_id, status, level FROM {current_status} ORDER BY member_id", {})
         assert rows == [("follower-test", "active", "CPT"), ("later", "active", "EP-C")]
+    finally:
+        stop.set()
+        runner.join(timeout=30)
+    assert not runner.is_alive()
+
+
+def test_the_supervised_follower_follows_a_policy_adoption_by_itself(
+        service: CredentialService, models: ReadModels, location: dict[str, str]) -> None:
+    """rules.md section 9: a version adopted with a past effective date changes the reports from its
+    adoption on, with no one running a rebuild."""
+    stop = threading.Event()
+    runner = threading.Thread(target=supervise, args=(service, location, stop),
+                              kwargs={"page_size": 100, "stall_after": 60, "idle_timeout": 30})
+    runner.start()
+    lapsed_on = ("SELECT status FROM {status_periods} "
+                 "WHERE valid_from <= %(on)s AND (valid_to IS NULL OR valid_to > %(on)s)")
+    try:
+        service.certify("m-lapsed", "CPT", date(2019, 5, 10))  # cycle to 2022-12-31, never renewed
+        wait_for_position(models, service.recorder.max_notification_id(), seconds=20)
+        assert models.fetch(lapsed_on, {"on": date(2023, 5, 1)}) == [("inactive",)]  # six months of grace
+        service.adopt_policy_version(*SHORT_GRACE)
+        wait_for_position(models, service.recorder.max_notification_id(), seconds=10)
+        assert models.fetch(lapsed_on, {"on": date(2023, 5, 1)}) == [("invalid",)]  # three
     finally:
         stop.set()
         runner.join(timeout=30)

@@ -57,6 +57,26 @@ class Api:
             self.workshop(member, day, 15)
         self.ok(self.post(f"/members/{member}/renewals", {"submitted_on": renewed_on}))
 
+    # --- reading back, to check what was (or was not) recorded --------------------------
+
+    def events(self, member: str) -> list[dict[str, Any]]:
+        """The member's history events, as GET history lists them."""
+        events: list[dict[str, Any]] = self.ok(self.get(f"/members/{member}/history"), 200)["events"]
+        return events
+
+    def fact_id(self, member: str, type_: str, index: int = 0) -> str:
+        """The `fact_id` of the member's `index`-th listed event of type `type_`."""
+        return str([e for e in self.events(member) if e["type"] == type_][index]["fact_id"])
+
+    def versions(self, **query: Any) -> list[dict[str, Any]]:
+        """The policy versions, as GET /policy lists them."""
+        versions: list[dict[str, Any]] = self.ok(self.get("/policy", **query), 200)["versions"]
+        return versions
+
+    def adopt(self, version: str, effective_from: str, values: dict[str, Any]) -> dict[str, Any]:
+        body = {"version": version, "effective_from": effective_from, "values": values}
+        return self.ok(self.post("/policy/versions", body))
+
 
 def refused(response: TestResponse, status: int, code: str | None = None) -> dict[str, Any]:
     """Asserts the contract's error shape, status and (if given) machine code."""

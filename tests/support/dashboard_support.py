@@ -1,12 +1,17 @@
-"""Helpers for the dashboard tests: a scenario of members in different situations, and a
-small HTML reader that finds the elements the pages mark with data attributes."""
+"""Helpers for the dashboard tests: a scenario of members in different situations, a small
+HTML reader that finds the elements the pages mark with data attributes, and signing in and
+sending a page's form as a browser would (its hidden fields, CSRF token included)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-from api_support import Api
+from api_support import TOKENS, Api
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+CSRF_FIELD = "csrf_token"
 
 
 @dataclass
@@ -78,3 +83,38 @@ def record_scenario(api: Api) -> None:
     api.ok(api.post("/members/m-lapsed/activities", {
         "category": "college_course", "title": "Exercise physiology", "completed_on": "2022-05-01",
         "credit_hours": 3, "grade": "B", "evidence": "transcript"}))
+
+
+def sign_in(client: FlaskClient, role: str) -> None:
+    """Signs in through the login form, as a person does: the session cookie then carries the role."""
+    response = client.post("/dashboard/login", data={"token": TOKENS[role]})
+    assert response.status_code == 303, response.get_data(as_text=True)
+
+
+def read(client: FlaskClient, path: str, status: int = 200) -> Page:
+    """A page as the signed-in session sees it."""
+    response = client.get(path)
+    assert response.status_code == status, response.get_data(as_text=True)[:2000]
+    return Page.read(response.get_data(as_text=True))
+
+
+def hidden_fields(view: Page, action: str) -> dict[str, str]:
+    """The hidden inputs of the page's form posting to `action` (its CSRF token, its submission key)."""
+    start = view.elements.index(view.one("form", action=action))
+    fields: dict[str, str] = {}
+    for element in view.elements[start + 1:]:
+        if element.tag == "form":
+            break
+        if element.tag == "input" and element.attrs.get("type") == "hidden":
+            fields[element.attrs["name"]] = element.attrs["value"]
+    return fields
+
+
+def send_form(client: FlaskClient, page_path: str, action: str, fields: dict[str, str]) -> TestResponse:
+    """Opens `page_path`, fills its form posting to `action` with `fields` and sends it."""
+    return client.post(action, data={**hidden_fields(read(client, page_path), action), **fields})
+
+
+def csrf_token(client: FlaskClient) -> str:
+    """The session's CSRF token, as any signed-in page carries it (in its sign-out form)."""
+    return hidden_fields(read(client, "/dashboard/members"), "/dashboard/logout")[CSRF_FIELD]

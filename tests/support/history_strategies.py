@@ -1,19 +1,21 @@
 """Random credential histories for the property tests: sequences of commands (certifications,
-claims of every kind, renewals, audits, documentation reviews), each judged by the aggregate as
-it would be in production; refused commands are simply not recorded."""
+claims of every kind, renewals, audits, documentation reviews, and with `corrected_histories`
+amendments and withdrawals), each judged by the aggregate as it would be in production; refused
+commands are simply not recorded."""
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from hypothesis import strategies as st
 
+from domain.corrections import NOT_WITHDRAWABLE, activity_in_force, voiding
 from domain.credential import Credential, Stamp
 from domain.errors import CredentialError
-from domain.events import CredentialFact
+from domain.events import ActivityClaimed, CredentialFact, CredentialOpened
 from domain.policy import DEFAULT_POLICY
 from domain.rules import ActivityClaim
 
@@ -34,19 +36,31 @@ claims = st.one_of(
     st.just(("cpr", {})),
 )
 # Each step happens some days after the one before, so a history walks through cycles,
-# renewals (in time, late, or never), audits and lapses.
+# renewals (in time, late, or never), audits and lapses; with `corrections`, amendments to new
+# content and withdrawals of any withdrawable fact (`picks` chooses which among those standing),
+# so a correction meets earlier ones.
 gaps = st.integers(min_value=0, max_value=100)
-commands = st.one_of(
-    st.tuples(st.just("certify"), gaps, st.sampled_from(["CPT", "EP-C", "CES", "CIFT", "PAPHS"])),
-    st.tuples(st.just("claim"), gaps, claims),
-    st.tuples(st.just("claim"), gaps, claims),
-    st.tuples(st.just("claim"), gaps, claims),
-    st.tuples(st.just("claim"), gaps, claims),
-    st.tuples(st.just("renew"), gaps, st.integers(-200, 200)),
-    st.tuples(st.just("renew"), gaps, st.integers(-200, 200)),
-    st.tuples(st.just("audit"), gaps, st.integers(0, 200)),
-    st.tuples(st.just("review"), gaps, st.integers(0, 3)),
-)
+picks = st.integers(0, 1000)
+
+
+Step = tuple[str, int, object]
+
+
+def step_kinds(step_gaps: st.SearchStrategy[int], *, corrections: bool = False) -> st.SearchStrategy[Step]:
+    kinds = [
+        st.tuples(st.just("certify"), step_gaps, st.sampled_from(["CPT", "EP-C", "CES", "CIFT", "PAPHS"])),
+        *[st.tuples(st.just("claim"), step_gaps, claims)] * 4,
+        *[st.tuples(st.just("renew"), step_gaps, st.integers(-200, 200))] * 2,
+        st.tuples(st.just("audit"), step_gaps, st.integers(0, 200)),
+        st.tuples(st.just("review"), step_gaps, st.integers(0, 3)),
+    ]
+    if corrections:
+        kinds += [st.tuples(st.just("amend"), step_gaps, st.tuples(picks, claims)),
+                  st.tuples(st.just("withdraw"), step_gaps, picks)]
+    return st.one_of(*kinds)
+
+
+commands = step_kinds(gaps)
 first_certifications = st.tuples(st.integers(0, 1500), st.sampled_from(["CPT", "EP-C", "RCEP", "CET"]))
 histories = st.tuples(first_certifications, st.lists(commands, min_size=30, max_size=70))
 
@@ -65,29 +79,80 @@ same_day_commands = st.one_of(
 )
 same_day_histories = st.tuples(first_certifications, st.lists(same_day_commands, min_size=20, max_size=60))
 
+# Cycles each earned by a few workshops and renewed, so a withdrawal or an amendment often leaves
+# a renewed cycle short; a refused CPR claim only moves the days on to the next cycle.
+_earned_cycle = st.tuples(
+    st.lists(st.tuples(st.just("claim"), st.integers(0, 150),
+                       st.builds(lambda h: ("acsm_workshop", {"hours": Decimal(h)}), st.integers(15, 25))),
+             min_size=2, max_size=3),
+    st.tuples(st.just("renew"), st.integers(0, 30), st.integers(-200, 100)),
+    st.lists(step_kinds(st.integers(0, 200), corrections=True), max_size=2),
+).map(lambda parts: [*parts[0], parts[1], *parts[2], ("claim", 1100, ("cpr", {}))])
+renewed_histories = st.tuples(first_certifications, st.lists(_earned_cycle, min_size=1, max_size=3).map(
+    lambda cycles: [step for cycle in cycles for step in cycle]))
+
+corrected_histories = st.one_of(
+    st.tuples(first_certifications, st.lists(step_kinds(gaps, corrections=True), min_size=20, max_size=50)),
+    renewed_histories,
+)
+# How many days after its business date each step is recorded (`Recording`); None: all in 2040.
+lags = st.one_of(st.none(), st.lists(st.integers(0, 60), min_size=1, max_size=8))
+
 
 def numbered(index: int) -> str:
     return f"a{index}"
 
 
+class Recording:
+    """One member's credential as the generated commands record it. Without `lags` every command
+    is recorded a minute after the one before, from 2040 on, after every business date; with
+    them, step `i` is recorded `lags[i % len(lags)]` days after its business date (never before
+    the command before it), as staff do, so revisions and corrections fall among the facts."""
+
+    def __init__(self, lags: Sequence[int] | None = None) -> None:
+        self.lags = lags
+        self.clock = datetime(2040, 1, 1, tzinfo=UTC) if not lags else datetime(2000, 1, 1, tzinfo=UTC)
+        self._credential: Credential | None = None
+
+    @property
+    def credential(self) -> Credential:
+        assert self._credential is not None, "open it first"
+        return self._credential
+
+    def stamp(self, business_date: date, index: int = 0) -> Stamp:
+        self.clock += timedelta(minutes=1)
+        if self.lags:
+            late = business_date + timedelta(days=self.lags[index % len(self.lags)])
+            self.clock = max(self.clock, datetime(late.year, late.month, late.day, 12, tzinfo=UTC))
+        return Stamp(self.clock)
+
+    def open(self, on: date) -> Credential:
+        self._credential = Credential.open("m", None, on, self.stamp(on))
+        return self._credential
+
+
 def build(history_spec: tuple[tuple[int, str], list[tuple[str, int, object]]],
-          activity_id: Callable[[int], str] = numbered) -> list[CredentialFact]:
+          activity_id: Callable[[int], str] = numbered, lags: Sequence[int] | None = None) -> list[CredentialFact]:
     """Record the generated commands, in business-date order, with increasing recorded times; the
     claim of step `index` gets the id `activity_id(index)`."""
+    return record(history_spec, activity_id, lags).credential.history
+
+
+def record(history_spec: tuple[tuple[int, str], list[tuple[str, int, object]]],
+           activity_id: Callable[[int], str] = numbered, lags: Sequence[int] | None = None) -> Recording:
+    """`build`, keeping the credential and its clock, so a test can record more commands after."""
     (first_day, first_code), steps = history_spec
-    clock = datetime(2040, 1, 1, tzinfo=UTC)
-
-    def stamp() -> Stamp:
-        nonlocal clock
-        clock += timedelta(minutes=1)
-        return Stamp(clock)
-
+    recording = Recording(lags)
     start = FIRST_DAY + timedelta(days=first_day)
-    credential = Credential.open("m", None, start, stamp())
-    credential.certify(first_code, start, BOOK, stamp())
+    credential = recording.open(start)
+    credential.certify(first_code, start, BOOK, recording.stamp(start))
     on = start
     for index, (kind, gap, argument) in enumerate(steps):
         on += timedelta(days=gap)
+
+        def stamp(business_date: date = on, step: int = index) -> Stamp:
+            return recording.stamp(business_date, step)
+
         try:
             if kind == "certify":
                 credential.certify(str(argument), on, BOOK, stamp())
@@ -104,22 +169,46 @@ def build(history_spec: tuple[tuple[int, str], list[tuple[str, int, object]]],
                 # Near the end of the cycle under way: early, in time, in grace or too late.
                 cycle = credential.replay(on, BOOK).cycle
                 when = cycle.end + timedelta(days=int(argument)) if cycle else on  # type: ignore[call-overload]
-                credential.submit_renewal(when, None, BOOK, stamp())
+                credential.submit_renewal(when, None, BOOK, stamp(when))
             elif kind == "audit":
-                credential.select_for_audit(_selection_day(credential, on, int(argument)), "seed",  # type: ignore[call-overload]
-                                            Decimal("0.1"), BOOK, stamp())
+                when = _selection_day(credential, on, int(argument))  # type: ignore[call-overload]
+                credential.select_for_audit(when, "seed", Decimal("0.1"), BOOK, stamp(when))
             elif kind == "audit_review":
                 # Selected, and documentation received the same day.
                 offset, rejections = argument  # type: ignore[misc]
                 when = _selection_day(credential, on, offset)
-                credential.select_for_audit(when, "seed", Decimal("0.1"), BOOK, stamp())
-                credential.review_documentation(when, _rejections(credential, rejections), None, BOOK, stamp())
+                credential.select_for_audit(when, "seed", Decimal("0.1"), BOOK, stamp(when))
+                credential.review_documentation(when, _rejections(credential, rejections), None, BOOK, stamp(when))
                 on = max(on, when)  # the next steps follow the review, often on its day
+            elif kind == "amend":  # the whole new content of an activity in force, completed on the step's day
+                pick, (category, fields) = argument  # type: ignore[misc]
+                standing = activities_in_force(credential.history)
+                if standing:
+                    new = ActivityClaim(category, f"amended {index}", on, **fields)
+                    credential.amend_activity(standing[pick % len(standing)], new, "typed wrong", BOOK, stamp())
+            elif kind == "withdraw":  # a withdrawable fact, decided on the step's day
+                candidates = withdrawable(credential.history)
+                if candidates:
+                    credential.withdraw(candidates[int(argument) % len(candidates)].fact_id, "in error", on,  # type: ignore[call-overload]
+                                        None, stamp())
             else:
                 credential.review_documentation(on, _rejections(credential, int(argument)), None, BOOK, stamp())  # type: ignore[call-overload]
         except CredentialError:
             continue
-    return credential.history
+    return recording
+
+
+def withdrawable(history: Sequence[CredentialFact]) -> list[CredentialFact]:
+    """The facts a withdrawal may name (rules.md section 8), not withdrawn yet."""
+    withdrawn = voiding(history).withdrawn
+    return [f for f in history if not isinstance(f, (*NOT_WITHDRAWABLE, CredentialOpened))
+            and f.fact_id not in withdrawn]
+
+
+def activities_in_force(history: Sequence[CredentialFact]) -> list[str]:
+    """The ids of the activities claimed and not withdrawn, in the order first claimed."""
+    ids = dict.fromkeys(f.activity_id for f in history if isinstance(f, ActivityClaimed))
+    return [i for i in ids if activity_in_force(history, i) is not None]
 
 
 def _claim(credential: Credential, activity_id: str, argument: tuple[str, dict[str, object]], title: str,

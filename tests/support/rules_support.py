@@ -19,7 +19,7 @@ import pytest
 from application.service import CredentialService
 from domain.credential import Credential, Stamp, credential_id
 from domain.document import CredentialStatus, status_of
-from domain.errors import RuleViolation
+from domain.errors import CredentialError
 from domain.events import CredentialFact
 from domain.fold import Fold
 from domain.policy import DEFAULT_POLICY, PolicyBook
@@ -51,10 +51,11 @@ def stored_types(service: CredentialService, member_id: str) -> list[str]:
     return [type(fact).__name__ for fact in stored_facts(service, member_id)]
 
 
-def refused(service: CredentialService, member_id: str, code: str, command: Callable[[], object]) -> RuleViolation:
-    """Runs `command`, which a rule must refuse with `code`, and checks nothing was recorded."""
+def refused(service: CredentialService, member_id: str, code: str, command: Callable[[], object]) -> CredentialError:
+    """Runs `command`, which a rule (or the check of a value no rule can judge) must refuse with
+    `code`, and checks nothing was recorded."""
     before = len(stored_facts(service, member_id))
-    with pytest.raises(RuleViolation) as caught:
+    with pytest.raises(CredentialError) as caught:
         command()
     assert caught.value.code == code, caught.value.message
     assert len(stored_facts(service, member_id)) == before
@@ -127,10 +128,32 @@ class Ledger:
         )
         return self
 
-    def refused(self, code: str, command: Callable[[Ledger], object]) -> RuleViolation:
-        """Runs `command` on this ledger, which a rule must refuse with `code`, and checks nothing was recorded."""
+    def withdraw(self, fact_id: str, reason: str = "recorded in error", decided_on: str | None = None,
+                 replace_by: str | None = None) -> Ledger:
+        """Withdraw the fact `fact_id`, decided on `decided_on` (default: the day it is recorded)."""
+        stamp = self.stamp()
+        self.credential.withdraw(fact_id, reason, D(decided_on) if decided_on else stamp.recorded_at.date(),
+                                 None if replace_by is None else D(replace_by), stamp)
+        return self
+
+    def amend(self, activity_id: str, activity: ActivityClaim, reason: str = "typed wrong") -> Decimal:
+        return self.credential.amend_activity(activity_id, activity, reason, self.book, self.stamp())
+
+    def record_on(self, day: str) -> Ledger:
+        """Record the next commands on `day` (never earlier than the last one: recorded times only go forward)."""
+        on = D(day)
+        self.now = max(self.now, datetime(on.year, on.month, on.day, 12, tzinfo=UTC))
+        return self
+
+    @property
+    def last_fact_id(self) -> str:
+        return self.history[-1].fact_id
+
+    def refused(self, code: str, command: Callable[[Ledger], object]) -> CredentialError:
+        """Runs `command` on this ledger, which a rule (or a value check) must refuse with `code`, and
+        checks nothing was recorded."""
         before = list(self.history)
-        with pytest.raises(RuleViolation) as caught:
+        with pytest.raises(CredentialError) as caught:
             command(self)
         assert caught.value.code == code, caught.value.message
         assert list(self.history) == before

@@ -8,8 +8,11 @@ the tokens setting ends its sessions too. Scripts and tests may send
 `Authorization: Bearer <token>` instead, exactly as to the API.
 
 The cookie is signed (Flask's session), HttpOnly and SameSite=Strict: another site can
-neither read it nor make the browser send it, which is what protects the two POST forms
-(login, logout) from cross-site requests; every other form is a GET that changes nothing.
+neither read it nor make the browser send it. Every form that changes something once signed in
+(a correction, a policy version, signing out) also carries the session's CSRF token in a
+hidden field, checked in constant time: 400 when it is missing or wrong. The login form comes
+before any session, so it has no token to carry: it is refused when posted from another site
+(its Origin), and it needs a token that only its holder knows anyway.
 """
 
 from __future__ import annotations
@@ -33,7 +36,8 @@ from web.endpoint import TOKENS
 from web.errors import ApiError
 
 SESSION_LIFETIME = timedelta(hours=8)  # a working day: then the token is asked for again
-ROLE, TAG = "role", "token_tag"
+ROLE, TAG, CSRF = "role", "token_tag", "csrf_token"
+CSRF_FIELD = "csrf_token"  # the hidden field of every form that changes something
 
 
 def session_secret(book: TokenBook, configured: str = "") -> bytes:
@@ -112,6 +116,43 @@ def page(permission: Permission) -> Callable[[Callable[..., Any]], Callable[...,
     return guard
 
 
+def form(permission: Permission) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Guards a form that changes something: as `page` (so 403 for a role without `permission`),
+    then the session's CSRF token (400 when it is missing or wrong)."""
+
+    def guard(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def checked(**values: Any) -> Any:
+            check_csrf()
+            return view(**values)
+
+        return page(permission)(checked)
+
+    return guard
+
+
+def csrf_token() -> str:
+    """The session's token for the forms that change something, made on first use."""
+    token = session.get(CSRF)
+    if not isinstance(token, str):
+        token = secrets.token_urlsafe(32)
+        session[CSRF] = token
+    return token
+
+
+def check_csrf() -> None:
+    expected, sent = session.get(CSRF), request.form.get(CSRF_FIELD, "")
+    if not isinstance(expected, str) or not sent or not hmac.compare_digest(
+            expected.encode(), sent.encode("utf-8", "surrogateescape")):
+        raise ApiError(400, "csrf_token_invalid", "this form is out of date or did not come from this site: "
+                       "reload the page and send it again", {CSRF_FIELD: ["missing or wrong"]})
+
+
+@dashboard.context_processor
+def _form_context() -> dict[str, Any]:
+    return {"csrf_token": csrf_token, "csrf_field": CSRF_FIELD}
+
+
 def _here() -> str:
     query = request.query_string.decode("latin-1")
     return request.path + (f"?{query}" if query else "")
@@ -174,5 +215,7 @@ def login_submit() -> Any:
 def logout() -> BaseResponse:
     if _from_another_site():
         raise ApiError(403, "forbidden", "a logout from another site is refused")
+    if _session_role() is not None:  # signing out of an expired session forges nothing
+        check_csrf()
     session.clear()
     return redirect(url_for("dashboard.login"), 303)

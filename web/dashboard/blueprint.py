@@ -7,14 +7,17 @@ but the app's own stylesheet: no script, no CDN, no framing.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, g, render_template
+from marshmallow import ValidationError
 
+from domain.errors import CredentialError
 from web.auth import ROLE_PERMISSIONS, Permission
 from web.dashboard import wording
-from web.errors import handle_error
+from web.errors import ApiError, handle_error
 
 dashboard = Blueprint("dashboard", __name__, static_folder=str(Path(__file__).parent.parent / "static"),
                       static_url_path="/dashboard/static")
@@ -27,6 +30,33 @@ SECURITY_HEADERS = {
 }
 # Headers of an API refusal worth keeping on its page (the rest describe the JSON body).
 KEPT_HEADERS = ("WWW-Authenticate", "Retry-After", "X-Request-Id")
+# What a form's refusal is: a rule's, the form's own, or a malformed field. A form shows these
+# beside itself; anything else (storage down...) is the error page.
+REFUSALS = (CredentialError, ApiError, ValidationError)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """An error as the API would answer it: its status, code, message and details."""
+
+    status: int
+    code: str
+    message: str
+    details: dict[str, Any]
+    headers: dict[str, str]
+
+
+def refusal_of(error: Exception) -> Refusal:
+    # The API's own mapping decides the status and message (and logs what is unexpected).
+    answer = handle_error(error)
+    body = answer.get_json()["error"]
+    headers = {k: v for k, v in answer.headers.items() if k in KEPT_HEADERS}
+    return Refusal(answer.status_code, body["code"], body["message"], body["details"], headers)
+
+
+def _may(permission: Permission) -> bool:
+    role = g.get("role")
+    return role is not None and permission in ROLE_PERMISSIONS[role]
 
 
 @dashboard.after_request
@@ -39,23 +69,27 @@ def _protect(response: Response) -> Response:
 
 @dashboard.context_processor
 def _page_context() -> dict[str, Any]:
-    role = g.get("role")
     return {
-        "role": role,
-        "may_report": role is not None and Permission.REPORT in ROLE_PERMISSIONS[role],
+        "role": g.get("role"),
+        "may_report": _may(Permission.REPORT),
+        "may_correct": _may(Permission.CORRECT),
+        "may_set_policy": _may(Permission.SET_POLICY),
         "humanize": wording.humanize,
         "number": wording.number,
         "money": wording.money,
         "moment": wording.moment,
+        "fact_kind": wording.fact_kind,
+        "standing": wording.standing,
+        "change_text": wording.change_text,
+        "cause_text": wording.cause_text,
+        "period_text": wording.period_text,
+        "refusal_lines": wording.refusal_lines,
     }
 
 
 @dashboard.errorhandler(Exception)
 def _error_page(error: Exception) -> tuple[str, int, dict[str, str]]:
-    # The API's own mapping decides the status and message (and logs what is unexpected).
-    answer = handle_error(error)
-    refusal = answer.get_json()["error"]
-    headers = {k: v for k, v in answer.headers.items() if k in KEPT_HEADERS}
-    page = render_template("dashboard/error.html", status=answer.status_code, code=refusal["code"],
-                           message=refusal["message"], details=refusal["details"])
-    return page, answer.status_code, headers
+    refusal = refusal_of(error)
+    page = render_template("dashboard/error.html", status=refusal.status, code=refusal.code,
+                           message=refusal.message, details=refusal.details)
+    return page, refusal.status, refusal.headers

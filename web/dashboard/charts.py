@@ -8,7 +8,7 @@ plain loop and the arithmetic can be checked without a browser. Colours are CSS 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -210,10 +210,26 @@ class BandChart:
     projected: Box | None  # the part after today: what happens if nothing more is recorded
 
 
-def _year_ticks(start: date, end: date, x_of: Callable[[date], float]) -> tuple[Tick, ...]:
-    years = range(start.year + 1, end.year + 1)
+@dataclass(frozen=True)
+class DayScale:
+    """Business dates from `start` to `end` across `width` from `x`; days outside are clamped."""
+
+    start: date
+    end: date
+    x: float
+    width: float
+
+    def __call__(self, day: date) -> float:
+        span = max(1, (self.end - self.start).days)
+        day = min(max(day, self.start), self.end)
+        return self.x + (day - self.start).days / span * self.width
+
+
+def year_ticks(scale: DayScale) -> tuple[Tick, ...]:
+    """A tick on January 1 of every year (or every 2nd, 5th...: a dozen at most)."""
+    years = range(scale.start.year + 1, scale.end.year + 1)
     every = next(n for n in (1, 2, 5, 10, 20, 50, 100) if len(years) / n <= 12)
-    return tuple(Tick(x_of(date(y, 1, 1)), str(y)) for y in years if y % every == 0)
+    return tuple(Tick(scale(date(y, 1, 1)), str(y)) for y in years if y % every == 0)
 
 
 def band_chart(name: str, title: str, description: str, periods: Sequence[Period], start: date, end: date,
@@ -221,12 +237,7 @@ def band_chart(name: str, title: str, description: str, periods: Sequence[Period
                width: int = 960) -> BandChart:
     left, right, top, band_height = 8, 8, 30, 40
     band = Box(left, top, width - left - right, band_height)
-    span = max(1, (end - start).days)
-
-    def x_of(day: date) -> float:
-        day = min(max(day, start), end)
-        return band.x + (day - start).days / span * band.width
-
+    x_of = DayScale(start, end, band.x, band.width)
     placed = []
     for period in periods:
         stop = end if period.end is None else period.end
@@ -242,4 +253,4 @@ def band_chart(name: str, title: str, description: str, periods: Sequence[Period
         x = x_of(projected_from)
         projected = Box(x, band.y, band.x + band.width - x, band.height)
     return BandChart(name, title, description, width, top + band_height + 30, band, tuple(placed),
-                     _year_ticks(start, end, x_of), placed_markers, projected)
+                     year_ticks(x_of), placed_markers, projected)

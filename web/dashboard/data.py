@@ -8,16 +8,22 @@ service, as the member endpoints do, so their as-of and known-at answers stay ex
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from application.service import HistoryEntry
+from domain.corrections import activity_in_force
 from domain.document import CredentialStatus, status_of
-from domain.errors import MemberNotFound
-from domain.events import CredentialFact, CredentialOpened
+from domain.errors import MemberNotFound, RuleViolation
+from domain.events import ActivityClaimed, CredentialFact, CredentialOpened
 from domain.fold import Transition
+from domain.guards import check_withdrawable
+from domain.policy_register import VersionRecord
 from domain.replay import replay
+from domain.revisions import Revision
 from projections.answers import AuditsReport, CecCategories, RenewalsDue, StatusCounts
+from web.dashboard.moments import Moment, moments
 from web.services import answer_reports, service
 
 
@@ -43,6 +49,13 @@ class MemberRecord:
     known_at: datetime  # the time the status is known at: the one asked, else now
     history: list[HistoryEntry]  # recorded order, CredentialOpened left out (its name is above)
     transitions: list[Transition]  # status changes up to the horizon, as known at `known_at`
+    facts: list[CredentialFact]  # every recorded fact, the opening and the voided ones included
+    revisions: list[Revision]  # oldest first
+    moments: list[Moment]  # what the bitemporal picture draws
+
+    def activity(self, activity_id: str) -> ActivityClaimed | None:
+        """The claim or amendment holding the activity's content now; None if none stands."""
+        return activity_in_force(self.facts, activity_id)
 
 
 def today() -> date:
@@ -77,16 +90,51 @@ def member(member_id: str, on: date, known_at: datetime | None, horizon: date) -
     """One member as the member page shows them; MemberNotFound for an unknown id."""
     app = service()
     facts: list[CredentialFact] = list(app.credential(member_id).history)
-    opened = next((f for f in facts if isinstance(f, CredentialOpened)), None)
     asked_at = known_at or app.clock()  # "now" read after the facts were, as the API does
+    book = app.book(known_at)
     return MemberRecord(
         member_id,
-        opened.name if opened is not None else None,
-        status_of(facts, on, known_at, app.policy),
+        name_of(facts),
+        status_of(facts, on, known_at, book),
         asked_at,
         [e for e in app.history(member_id) if not isinstance(e.fact, CredentialOpened)],
-        list(replay(facts, horizon, known_at, app.policy).transitions),
+        list(replay(facts, horizon, known_at, book).transitions),
+        facts,
+        app.revisions(member_id),
+        moments(facts, app.book, app.policy_changes()),
     )
+
+
+def name_of(facts: Sequence[CredentialFact]) -> str | None:
+    opened = next((f for f in facts if isinstance(f, CredentialOpened)), None)
+    return opened.name if opened is not None else None
+
+
+def category_choices(current: str) -> list[tuple[str, bool]]:
+    """(category, accepted) for every category the book in force today names, by code, and
+    `current` whatever the book says of it now."""
+    app = service()
+    policy = app.book().in_force(app.today())
+    known = {**dict.fromkeys(policy.refused_categories, False), **dict.fromkeys(policy.categories, True)}
+    known.setdefault(current, False)
+    return sorted(known.items())
+
+
+def withdrawable(record: MemberRecord) -> list[HistoryEntry]:
+    """The facts a withdrawal would accept now, by the domain's own guard."""
+    def accepted(entry: HistoryEntry) -> bool:
+        try:
+            check_withdrawable(record.facts, entry.fact_id)
+        except RuleViolation:
+            return False
+        return True
+
+    return [entry for entry in record.history if accepted(entry)]
+
+
+def policy_versions(known_at: datetime | None) -> list[VersionRecord]:
+    """Every version known at `known_at` (None: now), withdrawn ones too, in effective order."""
+    return service().policy_versions(known_at)
 
 
 def is_member(member_id: str) -> bool:

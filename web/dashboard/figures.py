@@ -1,18 +1,33 @@
-"""The dashboard's charts, built from the report dataclasses and a member's transitions."""
+"""The dashboard's charts, built from the report dataclasses, a member's transitions and the
+member's recorded moments (the bitemporal picture)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 from domain.fold import Transition
 from domain.states import Status
+from domain.timeline import StatusPeriod
 from projections.answers import AuditsReport, CecCategories, RenewalsDue, StatusCounts
 from web.dashboard.charts import BandChart, BarChart, Part, Period, Row, band_chart, horizontal_bars, vertical_bars
-from web.dashboard.wording import MONTHS, humanize, number
+from web.dashboard.moments import Moment
+from web.dashboard.picture import Picture, StoryBand, story_picture
+from web.dashboard.wording import (
+    MONTHS,
+    Facts,
+    humanize,
+    moment,
+    moment_details,
+    moment_label,
+    number,
+    period_text,
+    standing,
+)
 
 NO_LEVEL = "no level"
 LEVEL_TONES = 8  # tone-0 .. tone-7 in dashboard.css
+PICTURE_AHEAD = timedelta(days=183)  # the picture runs to about half a year after today
 
 
 def status_label(status: str) -> str:
@@ -92,3 +107,27 @@ def status_history_chart(periods: Sequence[Period], horizon: date, today: date, 
         "Status periods: " + "; ".join(f"{p.label} from {p.start}" for p in periods)
         + ". After today: what happens if nothing more is recorded.",
         periods, start, horizon, markers, today)
+
+
+def _story_periods(periods: Sequence[StatusPeriod]) -> tuple[Period, ...]:
+    return tuple(Period(p.status.value, humanize(standing(p.status, p.level)), f"tone-{p.status.value}", p.valid_from,
+                        p.valid_to, humanize(period_text(p))) for p in periods)
+
+
+def member_story(moments: Sequence[Moment], facts: Facts, today: date, known_at: datetime) -> Picture | None:
+    """The bitemporal picture, from January 1 of the earliest business date recorded to about
+    half a year after today, the moments after `known_at` greyed; None before anything is recorded."""
+    days = [f.effective_on for m in moments for f in m.facts]
+    if not days:
+        return None
+    start, end = date(min(days).year, 1, 1), today + PICTURE_AHEAD
+    bands = [StoryBand(str(index), moment(m.recorded_at), moment_label(m),
+                       f"As known at {moment(m.recorded_at)}, after {moment_details(m, facts)}",
+                       _story_periods(m.periods), tuple((c.first, c.last) for c in m.changes),
+                       m.recorded_at.astimezone(UTC).date(), m.recorded_at <= known_at)
+             for index, m in enumerate(moments, start=1)]
+    return story_picture(
+        "story", f"The status over business dates as known at each of {len(bands)} recorded moments",
+        "One band per recorded moment, oldest at the top, each coloured by the status on every business date as "
+        "known right after it; outlined spans changed from the band above. The table below says the same in words.",
+        bands, start, end, today)

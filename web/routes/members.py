@@ -1,4 +1,4 @@
-"""Members: the commands that record a member's facts, and the queries about one member."""
+"""Members: the commands that record a member's facts and correct them, and the queries about one member."""
 
 from __future__ import annotations
 
@@ -6,15 +6,16 @@ from typing import Any
 
 from flask import Blueprint
 
-from application.commands import Certify, ClaimActivity, SubmitRenewal
+from application.commands import AmendActivity, Certify, ClaimActivity, SubmitRenewal, WithdrawFact
 from application.service import CommandOutcome, HistoryEntry
 from domain.events import CredentialOpened
 from domain.rules import ActivityClaim
 from web.auth import Permission
 from web.endpoint import Answer, Operation, endpoint
-from web.schemas.commands import ActivityBody, CertificationBody, RenewalBody
+from web.schemas.commands import ActivityBody, AmendmentBody, CertificationBody, RenewalBody, WithdrawalBody
 from web.schemas.documents import ActivityOutcome, HistoryDocument, MemberStatus, StatusDocument
-from web.schemas.parameters import MemberPath, StatusQuery
+from web.schemas.parameters import ActivityPath, MemberPath, StatusQuery
+from web.schemas.revisions import RevisionsDocument
 from web.services import service
 
 members = Blueprint("members", __name__)
@@ -44,17 +45,21 @@ def certify(path: dict[str, str], body: dict[str, Any], idempotency_key: str | N
     return command_answer(outcome, outcome_status(outcome))
 
 
+def activity_answer(outcome: CommandOutcome) -> Answer:
+    return command_answer(outcome, {
+        "activity_id": outcome.activity_id,
+        "cecs_awarded": outcome.cecs_awarded,
+        "status": outcome_status(outcome),
+    })
+
+
 @endpoint(members, Operation(
     "POST", f"{MEMBER}/activities", "Claim an activity's CECs (ActivityClaimed)", "members", ActivityOutcome, 201,
     Permission.RECORD, MemberPath, body=ActivityBody, idempotent=True, refusals=COMMAND_REFUSALS,
 ))
 def claim_activity(path: dict[str, str], body: dict[str, Any], idempotency_key: str | None) -> Answer:
     outcome = service().execute(ClaimActivity(path["member_id"], ActivityClaim(**body)), idempotency_key)
-    return command_answer(outcome, {
-        "activity_id": outcome.activity_id,
-        "cecs_awarded": outcome.cecs_awarded,
-        "status": outcome_status(outcome),
-    })
+    return activity_answer(outcome)
 
 
 @endpoint(members, Operation(
@@ -64,6 +69,32 @@ def claim_activity(path: dict[str, str], body: dict[str, Any], idempotency_key: 
 def submit_renewal(path: dict[str, str], body: dict[str, Any], idempotency_key: str | None) -> Answer:
     outcome = service().execute(SubmitRenewal(path["member_id"], **body), idempotency_key)
     return command_answer(outcome, outcome_status(outcome))
+
+
+@endpoint(members, Operation(
+    "POST", f"{MEMBER}/withdrawals", "Withdraw a fact recorded in error (FactWithdrawn)", "corrections",
+    StatusDocument, 201, Permission.CORRECT, MemberPath, body=WithdrawalBody, idempotent=True,
+    refusals=COMMAND_REFUSALS,
+    description="The fact is void on every business date as known from now on, and unchanged as known before. "
+                "Refused: `unknown_fact`, `already_withdrawn`, `not_withdrawable` (the sweep's transitions, a "
+                "withdrawal), `future_date` (`decided_on` after today).",
+))
+def withdraw(path: dict[str, str], body: dict[str, Any], idempotency_key: str | None) -> Answer:
+    outcome = service().execute(WithdrawFact(path["member_id"], **body), idempotency_key)
+    return command_answer(outcome, outcome_status(outcome))
+
+
+@endpoint(members, Operation(
+    "POST", f"{MEMBER}/activities/<activity_id>/amendments", "Replace an activity claim's content (ActivityAmended)",
+    "corrections", ActivityOutcome, 201, Permission.CORRECT, ActivityPath, body=AmendmentBody, idempotent=True,
+    refusals=COMMAND_REFUSALS,
+    description="The body is the whole new claim, judged as a claim against every other known fact; the activity "
+                "keeps its id. Refused as a claim would be, or `already_withdrawn`; 404 `activity_not_found`.",
+))
+def amend_activity(path: dict[str, str], body: dict[str, Any], idempotency_key: str | None) -> Answer:
+    claim = {name: value for name, value in body.items() if name != "reason"}
+    command = AmendActivity(path["member_id"], path["activity_id"], ActivityClaim(**claim), body["reason"])
+    return activity_answer(service().execute(command, idempotency_key))
 
 
 @endpoint(members, Operation(
@@ -81,10 +112,12 @@ def history_event(member_id: str, entry: HistoryEntry) -> dict[str, Any]:
     fact = entry.fact
     return {
         "type": entry.type,
+        "fact_id": entry.fact_id,
         "effective_on": fact.effective_on,
         "recorded_at": fact.timestamp,
         "data": fact,
         "status_after": MemberStatus(member_id, entry.status_after, entry.status_after.known_at or fact.timestamp),
+        "withdrawn_by": entry.withdrawn_by,
     }
 
 
@@ -103,3 +136,14 @@ def history(path: dict[str, str]) -> dict[str, Any]:
         "name": opened.name if opened is not None else None,
         "events": [history_event(member_id, e) for e in entries if not isinstance(e.fact, CredentialOpened)],
     }
+
+
+@endpoint(members, Operation(
+    "GET", f"{MEMBER}/revisions", "What each recorded fact changed in the answers about earlier days",
+    "members", RevisionsDocument, permission=Permission.READ, path=MemberPath, refusals=(404,),
+    description="Oldest first. A revision is a change of status or level, on business dates before the (UTC) day "
+                "its cause was recorded, between the answers as known just before and just after it: a fact "
+                "recorded late, a withdrawal or amendment, a policy version taking effect in the past.",
+))
+def revisions(path: dict[str, str]) -> dict[str, Any]:
+    return {"member_id": path["member_id"], "revisions": service().revisions(path["member_id"])}

@@ -1,7 +1,8 @@
 """Reports for staff dashboards, each also as CSV (`Accept: text/csv`).
 
 Answered from the read-model tables, brought up to date with every write first
-(projections.reading); the yearly reports count what is known today."""
+(projections.reading); the yearly reports count what is known today, the revisions report
+what was recorded in a window of recorded time."""
 
 from __future__ import annotations
 
@@ -9,19 +10,26 @@ from typing import Any
 
 from flask import Blueprint
 
-from projections.answers import AuditsReport, CecCategories, RenewalsDue, StatusCounts
+from projections.answers import AuditsReport, CecCategories, RenewalsDue, RevisionsReport, StatusCounts
 from web.auth import Permission
 from web.endpoint import Operation, endpoint
 from web.schemas.parameters import OnQuery, YearQuery
-from web.schemas.reports import AuditsDocument, CecCategoriesDocument, RenewalsDueDocument, StatusCountsDocument
+from web.schemas.reports import (
+    AuditsDocument,
+    CecCategoriesDocument,
+    RecordedWindowQuery,
+    RenewalsDueDocument,
+    RevisionsReportDocument,
+    StatusCountsDocument,
+)
 from web.services import answer_reports, service
 
 reports = Blueprint("reports", __name__)
 
 
-def report(rule: str, summary: str, answer: type, query: type, rows: str) -> Operation:
+def report(rule: str, summary: str, answer: type, query: type, rows: str, description: str = "") -> Operation:
     return Operation("GET", rule, summary, "reports", answer, permission=Permission.REPORT, query=query,
-                     csv_rows=rows)
+                     csv_rows=rows, description=description)
 
 
 @endpoint(reports, report("/reports/status-counts", "Members by status and level on a date",
@@ -49,3 +57,13 @@ def audits(query: dict[str, Any]) -> AuditsReport:
                           CecCategoriesDocument, YearQuery, "categories"))
 def cec_categories(query: dict[str, Any]) -> CecCategories:
     return answer_reports(lambda queries: queries.cec_categories(query["year"]))
+
+
+@endpoint(reports, report(
+    "/reports/revisions", "Every revision recorded in a window of recorded time, span by span",
+    RevisionsReportDocument, RecordedWindowQuery, "rows",
+    "Each change a recorded fact (or a policy version) made to the status or level of business dates before "
+    "the day it was recorded (rules.md section 10), one row per span, member by member. The window runs from "
+    "`recorded_from` (inclusive) to `recorded_to` (exclusive); either may be left out."))
+def revisions(query: dict[str, Any]) -> RevisionsReport:
+    return answer_reports(lambda queries: queries.revisions(query["recorded_from"], query["recorded_to"]))

@@ -46,6 +46,12 @@ class ActivityBody(Schema):
     published_on = Date(load_default=None, allow_none=True)
 
 
+class AmendmentBody(ActivityBody):
+    """The whole new content of the claim (every field as when claiming), and why it changes."""
+
+    reason = Text(required=True, limit=500)
+
+
 class RenewalBody(Schema):
     submitted_on = Date(required=True)
     fee_paid = Money(load_default=None, allow_none=True)
@@ -73,6 +79,19 @@ class DocumentationBody(Schema):
     def frozen_pairs(self, body: dict[str, Any], **_: Any) -> dict[str, Any]:
         """`rejected` as the command holds it: a tuple of (activity id, reason) pairs."""
         return {**body, "rejected": tuple(body["rejected"])}
+
+
+class WithdrawalBody(Schema):
+    fact_id = Text(required=True, limit=100, metadata={"description": "the `fact_id` of the fact, as the history "
+                                                                      "lists it", "example": "3"})
+    reason = Text(required=True, limit=500)
+    decided_on = Date(load_default=None, allow_none=True, metadata={
+        "description": "the day the correction was decided, at most today; default: today",
+    })
+    replace_by = Date(load_default=None, allow_none=True, metadata={
+        "description": "when the withdrawal leaves a renewed cycle short: the day replacement CECs are due "
+                       "(default: 90 days after `decided_on`)",
+    })
 
 
 class SelectionBody(Schema):

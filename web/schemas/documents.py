@@ -68,6 +68,10 @@ class StatusDocument(Schema):
     })
     reason = fields.String(required=True)
     since = Date(required=True, allow_none=True, metadata={"description": "the day the current status began"})
+    policy_version = fields.String(required=True, metadata={
+        "description": "the policy version in force on `on`, among those known at `known_at`",
+        "example": "2012-06-01",
+    })
 
     @pre_dump
     def _flatten(self, answer: MemberStatus, **_: Any) -> dict[str, Any]:
@@ -90,10 +94,15 @@ class ActivityOutcome(Schema):
 
 class HistoryEvent(Schema):
     type = fields.String(required=True, metadata={"example": "Certified"})
+    fact_id = fields.String(required=True, metadata={"description": "stable, unique within the member",
+                                                     "example": "2"})
     effective_on = Date(required=True)
     recorded_at = Time(required=True)
     data = EventData(required=True)
     status_after = fields.Nested(StatusDocument, required=True)
+    withdrawn_by = fields.String(required=True, allow_none=True, metadata={
+        "description": "the `fact_id` of the withdrawal or amendment that voided this fact; null while it stands",
+    })
 
 
 class HistoryDocument(Schema):

@@ -80,6 +80,21 @@ class LapseData(Schema):
     lapse = EnumValue(events.Lapse, required=True)
 
 
+class FactWithdrawnData(Schema):
+    """Its `effective_on` is the day the correction was decided."""
+
+    withdrawn_fact_id = fields.String(required=True)
+    reason = fields.String(required=True)
+    replace_by = Date(required=True, allow_none=True)
+
+
+class ActivityAmendedData(ActivityClaimedData):
+    """The whole new content of the claim; its `effective_on` is the new completion date."""
+
+    reason = fields.String(required=True)
+    decided_on = Date(required=True)
+
+
 DATA_SCHEMAS: dict[type[events.CredentialFact], Schema] = {
     events.CredentialOpened: CredentialOpenedData(),
     events.Certified: CertifiedData(),
@@ -90,6 +105,8 @@ DATA_SCHEMAS: dict[type[events.CredentialFact], Schema] = {
     events.AuditReviewed: AuditReviewedData(),
     events.MarkedInactive: LapseData(),
     events.Invalidated: LapseData(),
+    events.FactWithdrawn: FactWithdrawnData(),
+    events.ActivityAmended: ActivityAmendedData(),
 }
 
 

@@ -15,10 +15,21 @@ class MemberPath(Schema):
     member_id = Text(required=True, limit=200, metadata={"example": "m-1042"})
 
 
-class StatusQuery(Schema):
+class ActivityPath(MemberPath):
+    activity_id = Text(required=True, limit=100)
+
+
+class VersionPath(Schema):
+    version = Text(required=True, limit=100, metadata={"example": "2020-01-01"})
+
+
+class KnownAtQuery(Schema):
     # allow_none=False: a query parameter is present or absent, never null.
-    on = Date(load_default=None, allow_none=False, metadata={"description": "business date; default today"})
     known_at = Time(load_default=None, allow_none=False, metadata={"description": "as known at this time; default now"})
+
+
+class StatusQuery(KnownAtQuery):
+    on = Date(load_default=None, allow_none=False, metadata={"description": "business date; default today"})
 
 
 class OnQuery(Schema):
