@@ -55,7 +55,9 @@ class PolicyVersions:
         register = self.policy_register()
         built_in = self.policy
         if register is None:
-            return lambda _known_at: built_in
+            # No version was ever adopted: every fact was judged under the built-in book.
+            only = built_in.as_the_only_book()
+            return lambda _known_at: only
         return lambda known_at: register.book(built_in, known_at)
 
     def policy_versions(self, known_at: datetime | None = None) -> list[VersionRecord]:

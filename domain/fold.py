@@ -168,7 +168,8 @@ class Fold(FoldState):
         rule = target.policy.categories.get(fact.category)
         capped = rule.capped if rule else False
         repeated = bool(rule and rule.once_per_cycle_by_course and fact.course_id and target.has_course(fact.course_id))
-        earned = rules.earned_cecs(fact, self.book.in_force(fact.effective_on))
+        book = self.book
+        earned = fact.cecs if book.judged_every_fact else rules.earned_cecs(fact, book.in_force(fact.effective_on))
         self._credit(
             Credit(fact.activity_id, fact.category, earned, fact.effective_on, capped, fact.course_id,
                    not repeated, False),

@@ -166,11 +166,19 @@ FAQ_ERA = Policy(
 class PolicyBook:
     """The policy versions, each in force from its `effective_from` until the next one."""
 
-    def __init__(self, versions: tuple[Policy, ...]) -> None:
+    def __init__(self, versions: tuple[Policy, ...], *, judged_every_fact: bool = False) -> None:
         if not versions:
             raise ValueError("a policy book needs at least one version")
         self.versions = tuple(sorted(versions, key=lambda p: p.effective_from))
         self._starts = [p.effective_from for p in self.versions]
+        # True only when it is known that every recorded fact was judged under this very book (no
+        # version was ever adopted): then what a claim earned when recorded is what it earns now,
+        # and the fold need not judge it again.
+        self.judged_every_fact = judged_every_fact
+
+    def as_the_only_book(self) -> PolicyBook:
+        """This book, as the one every recorded fact was judged under."""
+        return PolicyBook(self.versions, judged_every_fact=True)
 
     def in_force(self, on: date) -> Policy:
         index = bisect.bisect_right(self._starts, on) - 1

@@ -186,7 +186,7 @@ def timeline(history: Sequence[CredentialFact], book: PolicyBook, horizon: date 
         audits=_audits(facts, watched.seen, watched.audited_cycle_ends),
         activities=tuple(
             ActivityRecord(f.originator_version, f.activity_id, f.category, f.effective_on,
-                           rules.earned_cecs(f, book.in_force(f.effective_on)))
+                           f.cecs if book.judged_every_fact else rules.earned_cecs(f, book.in_force(f.effective_on)))
             for f in facts if isinstance(f, ActivityClaimed)
         ),
         current=current,
