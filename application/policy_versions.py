@@ -13,13 +13,14 @@ fast-forwards it with one query, so an adoption by another process is seen at on
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from application.commands import AdoptPolicyVersion, WithdrawPolicyVersion
+from domain.credential import Stamp
 from domain.errors import ConcurrentChange, IdempotencyKeyReused
 from domain.policy import PolicyBook
 from domain.policy_register import POLICY_REGISTER_ID, PolicyRegister, VersionRecord
@@ -103,12 +104,8 @@ class PolicyVersions:
                     if prior.request_hash != fingerprint:
                         raise IdempotencyKeyReused(key)
                     return self._version_record(register, version)
-            now = self.clock()
-            # Recorded times never go backwards in the register, so "known at T" is a prefix of it.
             last = register.recorded_until() if register is not None else None
-            if last is not None and now <= last:
-                now = last + timedelta(microseconds=1)
-            stamp = {"timestamp": now, "idempotency_key": key, "request_hash": fingerprint}
+            stamp = Stamp.after(self.clock(), last, key, fingerprint).fields()
             if register is None:
                 register = PolicyRegister.open(**stamp)
             act(register, stamp)

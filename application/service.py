@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, overload
 from uuid import uuid4
@@ -47,7 +47,6 @@ from domain.revisions import Revision, revisions
 from domain.rules import ActivityClaim
 
 Clock = Callable[[], datetime]
-ONE_MICROSECOND = timedelta(microseconds=1)
 
 
 def utc_now() -> datetime:
@@ -343,14 +342,6 @@ class CredentialService(AuditDraw, PolicyVersions, Application):
 
     # --- the command loop ----------------------------------------------------------
 
-    def _recorded_at(self, credential: Credential | None) -> datetime:
-        # Recorded times never go backwards within a member, so "known at T" is always
-        # a prefix of the member's facts, even if server clocks disagree.
-        now = self.clock()
-        if credential is not None and credential.history and now <= credential.history[-1].timestamp:
-            return credential.history[-1].timestamp + ONE_MICROSECOND
-        return now
-
     def _command(self, member_id: str, key: str | None, fingerprint: str | None,
                  act: Callable[[Credential | None, Stamp], Credential], *, creates: bool = False) -> CommandOutcome:
         for _attempt in range(self.max_attempts):
@@ -363,7 +354,8 @@ class CredentialService(AuditDraw, PolicyVersions, Application):
                     if prior.request_hash != fingerprint:
                         raise IdempotencyKeyReused(key)
                     return self._outcome(member_id, credential.history, prior, repeated=True)
-            stamp = Stamp(self._recorded_at(credential), key, fingerprint)
+            last = credential.history[-1].timestamp if credential is not None and credential.history else None
+            stamp = Stamp.after(self.clock(), last, key, fingerprint)
             credential = act(credential, stamp)
             pending = credential.collect_events()
             if not pending:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -53,6 +53,7 @@ from domain.policy import PolicyBook
 from domain.replay import replay
 from domain.states import INACTIVE_STATES, Status
 
+ONE_MICROSECOND = timedelta(microseconds=1)
 MEMBER_NAMESPACE = uuid5(NAMESPACE_URL, "urn:credential-service:member")
 
 
@@ -68,6 +69,15 @@ class Stamp:
         self.recorded_at = recorded_at
         self.idempotency_key = idempotency_key
         self.request_hash = request_hash
+
+    @classmethod
+    def after(cls, now: datetime, last: datetime | None, idempotency_key: str | None = None,
+              request_hash: str | None = None) -> Stamp:
+        """A stamp at `now`, or just after `last` (the aggregate's last recorded time) when the
+        clock says otherwise: recorded times never go backwards within an aggregate, so "known
+        at T" is always a prefix of its facts, even if server clocks disagree."""
+        recorded_at = last + ONE_MICROSECOND if last is not None and now <= last else now
+        return cls(recorded_at, idempotency_key, request_hash)
 
     def fields(self) -> dict[str, Any]:
         return {

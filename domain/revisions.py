@@ -82,20 +82,17 @@ BookAt = Callable[[datetime], PolicyBook]
 
 
 def changes_between(before: Sequence[StatusPeriod], after: Sequence[StatusPeriod], until: date) -> list[Change]:
-    """The spans of days before `until` on which the two period lists disagree."""
+    """The spans of days before `until` on which the two period lists disagree. Each span is
+    maximal: a timeline never has two adjacent periods of one status and level, so at every
+    bound between two spans the before or the after changes."""
     bounds = sorted({p.valid_from for p in (*before, *after)} | {until})
     changes: list[Change] = []
     for first, next_first in zip(bounds, bounds[1:]):
         if first >= until:
             break
         was, now = _standing(before, first), _standing(after, first)
-        if was == now:
-            continue
-        last = min(next_first, until) - ONE_DAY
-        if changes and changes[-1].last + ONE_DAY == first and (changes[-1].before, changes[-1].after) == (was, now):
-            changes[-1] = Change(changes[-1].first, last, was, now)
-        else:
-            changes.append(Change(first, last, was, now))
+        if was != now:
+            changes.append(Change(first, min(next_first, until) - ONE_DAY, was, now))
     return changes
 
 
