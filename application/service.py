@@ -34,8 +34,10 @@ from application.commands import (
     WithdrawPolicyVersion,
 )
 from application.policy_versions import PolicyVersions
+from application.reminder_runs import ReminderRuns
 from application.storage import DEFAULT_URL, storage_from_url
 from application.transcodings import register_domain_transcodings
+from application.what_if import WhatIfTrials
 from domain.corrections import voiding
 from domain.credential import Credential, Stamp, credential_id
 from domain.document import CredentialStatus, status_of
@@ -97,7 +99,7 @@ def project_credential(credential: Credential | None, facts: Iterable[Credential
     return credential
 
 
-class CredentialService(AuditDraw, PolicyVersions, Application):
+class CredentialService(AuditDraw, PolicyVersions, WhatIfTrials, ReminderRuns, Application):
     name = "credentials"
     max_attempts = 5
 
@@ -209,20 +211,8 @@ class CredentialService(AuditDraw, PolicyVersions, Application):
         """Carry out `command` through its handler. A repeated `idempotency_key` answers the first
         outcome and records nothing; the key reused for a different command is refused."""
         match command:
-            case Certify():
-                return self._certify(command, idempotency_key)
-            case ClaimActivity():
-                return self._claim_activity(command, idempotency_key)
-            case SubmitRenewal():
-                return self._submit_renewal(command, idempotency_key)
-            case SelectForAudit():
-                return self._select_for_audit(command, idempotency_key)
-            case ReviewDocumentation():
-                return self._review_documentation(command, idempotency_key)
-            case WithdrawFact():
-                return self._withdraw_fact(command, idempotency_key)
-            case AmendActivity():
-                return self._amend_activity(command, idempotency_key)
+            case MemberCommand():
+                return self._member_command(command, idempotency_key)
             case DrawAuditSample():
                 return self._draw_audit_sample(command, idempotency_key)
             case AdoptPolicyVersion():
@@ -273,52 +263,42 @@ class CredentialService(AuditDraw, PolicyVersions, Application):
                                 idempotency_key: str | None = None) -> VersionRecord:
         return self.execute(WithdrawPolicyVersion(version, reason), idempotency_key)
 
-    # --- one handler per command: get, mutate, save (the loop is `_command`) ----------
+    # --- member commands: get, mutate, save (the loop is `_command`) ----------------------
 
-    def _certify(self, command: Certify, key: str | None) -> CommandOutcome:
-        def mutate(credential: Credential | None, stamp: Stamp) -> Credential:
+    def _member_command(self, command: MemberCommand, key: str | None) -> CommandOutcome:
+        return self._command(command.member_id, key, command.fingerprint,
+                             lambda credential, stamp: self._apply(command, credential, stamp),
+                             creates=isinstance(command, Certify))
+
+    def _apply(self, command: MemberCommand, credential: Credential | None, stamp: Stamp) -> Credential:
+        """Judge `command` by the aggregate's command method on `credential` (None: not opened
+        yet, which only a certification may open); the facts it records are left pending."""
+        book = self.book()
+        if isinstance(command, Certify):
             if credential is None:
                 credential = Credential.open(command.member_id, command.name, command.certified_on, stamp)
-            credential.certify(command.certification, command.certified_on, self.book(), stamp)
+            credential.certify(command.certification, command.certified_on, book, stamp)
             return credential
-
-        return self._command(command.member_id, key, command.fingerprint, mutate, creates=True)
-
-    def _claim_activity(self, command: ClaimActivity, key: str | None) -> CommandOutcome:
-        activity_id = uuid4().hex
-        return self._change(command, key, lambda credential, stamp: credential.claim_activity(
-            activity_id, command.claim, self.book(), stamp))
-
-    def _submit_renewal(self, command: SubmitRenewal, key: str | None) -> CommandOutcome:
-        return self._change(command, key, lambda credential, stamp: credential.submit_renewal(
-            command.submitted_on, command.fee_paid, self.book(), stamp))
-
-    def _select_for_audit(self, command: SelectForAudit, key: str | None) -> CommandOutcome:
-        return self._change(command, key, lambda credential, stamp: credential.select_for_audit(
-            command.selected_on, command.seed, command.rate, self.book(), stamp))
-
-    def _review_documentation(self, command: ReviewDocumentation, key: str | None) -> CommandOutcome:
-        return self._change(command, key, lambda credential, stamp: credential.review_documentation(
-            command.received_on, command.rejected, command.replace_by, self.book(), stamp))
-
-    def _withdraw_fact(self, command: WithdrawFact, key: str | None) -> CommandOutcome:
-        return self._change(command, key, lambda credential, stamp: credential.withdraw(
-            command.fact_id, command.reason, command.decided_on or stamp.recorded_at.date(), command.replace_by,
-            stamp))
-
-    def _amend_activity(self, command: AmendActivity, key: str | None) -> CommandOutcome:
-        return self._change(command, key, lambda credential, stamp: credential.amend_activity(
-            command.activity_id, command.claim, command.reason, self.book(), stamp))
-
-    def _change(self, command: MemberCommand, key: str | None,
-                change: Callable[[Credential, Stamp], object]) -> CommandOutcome:
-        """A command on a credential that must exist already: `change` calls its command method."""
-        def mutate(credential: Credential | None, stamp: Stamp) -> Credential:
-            assert credential is not None  # `_command` refuses an unknown member first
-            change(credential, stamp)
-            return credential
-
-        return self._command(command.member_id, key, command.fingerprint, mutate)
+        if credential is None:
+            raise MemberNotFound(command.member_id)
+        match command:
+            case ClaimActivity():
+                credential.claim_activity(uuid4().hex, command.claim, book, stamp)
+            case SubmitRenewal():
+                credential.submit_renewal(command.submitted_on, command.fee_paid, book, stamp)
+            case SelectForAudit():
+                credential.select_for_audit(command.selected_on, command.seed, command.rate, book, stamp)
+            case ReviewDocumentation():
+                credential.review_documentation(command.received_on, command.rejected, command.replace_by, book,
+                                                stamp)
+            case WithdrawFact():
+                credential.withdraw(command.fact_id, command.reason, command.decided_on or stamp.recorded_at.date(),
+                                    command.replace_by, stamp)
+            case AmendActivity():
+                credential.amend_activity(command.activity_id, command.claim, command.reason, book, stamp)
+            case _:
+                raise TypeError(f"no handler for the command {type(command).__name__}")
+        return credential
 
     def record_due_transitions(self, member_id: str, as_of: date) -> int:
         recorded = 0

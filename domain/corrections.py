@@ -36,11 +36,12 @@ from domain.events import (
     FactWithdrawn,
     Invalidated,
     MarkedInactive,
+    ReminderIssued,
 )
 
 # The sweep's transitions are derived, a withdrawal is undone by recording the fact again,
-# and the opening only names the member (rules.md section 8).
-NOT_WITHDRAWABLE: tuple[type[CredentialFact], ...] = (FactWithdrawn, MarkedInactive, Invalidated)
+# a reminder was sent whatever it said, and the opening only names the member (rules.md section 8).
+NOT_WITHDRAWABLE: tuple[type[CredentialFact], ...] = (FactWithdrawn, MarkedInactive, Invalidated, ReminderIssued)
 REVIEW_FACTS = (DocumentationRejected, AuditReviewed)
 
 

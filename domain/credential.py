@@ -34,6 +34,7 @@ from domain.events import (
     FactWithdrawn,
     Invalidated,
     MarkedInactive,
+    ReminderIssued,
     RenewalSubmitted,
 )
 from domain.fold import Fold
@@ -50,6 +51,7 @@ from domain.guards import (
     check_withdrawable,
 )
 from domain.policy import PolicyBook
+from domain.reminders import reminders_due
 from domain.replay import replay
 from domain.states import INACTIVE_STATES, Status
 
@@ -336,3 +338,17 @@ class Credential(Aggregate):
             self.trigger_event(event_class, lapse=transition.lapse, effective_on=transition.on, **stamp.fields())
             count += 1
         return count
+
+    def issue_reminders(self, as_of: date, book: PolicyBook, stamp: Stamp) -> list[ReminderIssued]:
+        """Record each reminder a run for `as_of` issues (rules.md section 11), judged from the
+        facts known now as of that day; none already issued is issued again."""
+        check_not_in_future(as_of, stamp, "as_of")
+        issued = [f for f in self.history if isinstance(f, ReminderIssued)]
+        first_new = len(self.history)
+        for due in reminders_due(self.replay(as_of, book), as_of, issued, self.name or self.member_id):
+            # One id per member, deadline and offset: the same reminder is never issued twice.
+            reminder_id = uuid5(MEMBER_NAMESPACE, f"{self.member_id}:{due.kind}:{due.due_on}:{due.days_before}").hex
+            self.trigger_event(ReminderIssued, reminder_id=reminder_id, kind=due.kind, due_on=due.due_on,
+                               days_before=due.days_before, subject=due.letter.subject, message=due.letter.message,
+                               effective_on=as_of, **stamp.fields())
+        return [f for f in self.history[first_new:] if isinstance(f, ReminderIssued)]

@@ -58,6 +58,11 @@ class Cycle:
         cap = required * self.policy.teaching_cap_fraction
         return plain + min(capped, cap)
 
+    def capped_room(self, required: Decimal) -> Decimal:
+        """How many more teaching and lecturing CECs could still count under the cap."""
+        capped = sum((c.cecs for c in self.credits if c.counted and c.capped), Decimal(0))
+        return max(required * self.policy.teaching_cap_fraction - capped, Decimal(0))
+
     def short_of_renewal(self) -> bool:
         """Renewed, and now below the requirement it was renewed at."""
         required = self.required_at_renewal

@@ -16,6 +16,7 @@ from decimal import Decimal
 from domain import rules
 from domain.events import CredentialFact
 from domain.fold import Fold
+from domain.fold_state import Needed
 from domain.policy import PolicyBook
 from domain.reasons import reason_for
 from domain.replay import replay
@@ -65,6 +66,7 @@ class CredentialStatus:
     reason: str
     since: date | None
     policy_version: str  # the version in force on `on`, among those known at `known_at`
+    needed: Needed | None = None  # what the cycle owing a renewal still needs (rules.md section 12)
 
 
 def describe(fold: Fold, on: date, known_at: datetime | None) -> CredentialStatus:
@@ -95,6 +97,7 @@ def describe(fold: Fold, on: date, known_at: datetime | None) -> CredentialStatu
         reason=reason_for(fold),
         since=fold.since,
         policy_version=fold.book.in_force(on).version,
+        needed=fold.needed(),
     )
 
 

@@ -161,6 +161,19 @@ class ActivityAmended(ActivityClaimed):
     decided_on: date
 
 
+class ReminderIssued(CredentialFact):
+    """A reminder of a deadline still open on its business date (the run's day), with the message
+    to send (rules.md section 11). The fold ignores it: it records that the member was told."""
+
+    TOPIC = "credential:ReminderIssued"
+    reminder_id: str
+    kind: str  # one of domain.policy.REMINDER_KINDS
+    due_on: date
+    days_before: int  # the schedule's offset it was issued for
+    subject: str
+    message: str
+
+
 EVENT_CLASSES: tuple[type[CredentialFact], ...] = (
     CredentialOpened,
     Certified,
@@ -173,6 +186,7 @@ EVENT_CLASSES: tuple[type[CredentialFact], ...] = (
     Invalidated,
     FactWithdrawn,
     ActivityAmended,
+    ReminderIssued,
 )
 
 for _event_class in EVENT_CLASSES:

@@ -23,6 +23,17 @@ Foldable = CredentialFact | CorrectionDecided
 
 
 @dataclass(frozen=True)
+class Needed:
+    """What a cycle owing a renewal still needs: the CECs missing, the room left under the
+    teaching and lecturing cap, the day to earn them by and the last day to renew at all."""
+
+    cecs_missing: Decimal
+    capped_cecs_room: Decimal
+    earn_by: date
+    renew_by: date
+
+
+@dataclass(frozen=True)
 class Transition:
     on: date
     status: Status
@@ -81,20 +92,42 @@ class FoldState:
             return None
         return rules.grace_ends_on(self.cycle.end, self.cycle.policy)
 
-    def cycle_for_renewal(self) -> Cycle | None:
-        # What a renewal submitted today renews: the current cycle, unrenewed, once its window opened.
+    def cycle_owing_renewal(self) -> Cycle | None:
+        """The current cycle while it still owes a renewal (unrenewed, the credential not invalid)."""
         cycle = self.cycle
         if cycle is None or self.invalid or cycle.renewed_on is not None:
             return None
-        return None if self.today and self.today < rules.renewal_window_opens_on(cycle.end) else cycle
+        return cycle
+
+    def cycle_for_renewal(self, on: date | None = None) -> Cycle | None:
+        # What a renewal submitted on `on` (default today) renews: the cycle owing one, once its window opened.
+        cycle = self.cycle_owing_renewal()
+        day = on or self.today
+        return None if cycle is None or (day and day < rules.renewal_window_opens_on(cycle.end)) else cycle
 
     def renewal_fee(self, on: date) -> Decimal | None:
-        if self.cycle_for_renewal() is None:
+        """What a renewal submitted on `on` would cost, the state being the one it has then (the
+        read models price every day of a period from the state at its start)."""
+        if self.cycle_for_renewal(on) is None:
             return None
         # Priced entirely by the version in force on `on`, the fees of the certifications held included.
         policy = self.book.in_force(on)
         held = [policy.certification(c.code) or c for c in self.held_rules()]
         return rules.renewal_fee(held, policy, late=self.in_grace)
+
+    def needed(self) -> Needed | None:
+        """What the cycle owing a renewal still needs (rules.md section 12); None when none is owed."""
+        cycle = self.cycle_owing_renewal()
+        if cycle is None:
+            return None
+        required = self.required()
+        grace_ends = rules.grace_ends_on(cycle.end, cycle.policy)
+        return Needed(
+            cecs_missing=max(required - self.cycle_counted(cycle), Decimal(0)),
+            capped_cecs_room=cycle.capped_room(required),
+            earn_by=grace_ends if self.in_grace else cycle.end,
+            renew_by=grace_ends,
+        )
 
     def placement(self, activity_id: str) -> tuple[Cycle, Credit] | None:
         """The cycle a credit counts toward, and the credit: every cycle is the current one or a past one."""

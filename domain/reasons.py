@@ -32,12 +32,16 @@ def reason_for(fold: Fold) -> str:
         return f"not certified on {fold.today}: no certification recorded on or before that date"
     if status is Status.INVALID:
         return _lapse_reason(fold, "invalid", fold.lapse)
+    owed = _still_needed(fold)
+    if status is Status.INACTIVE and fold.in_grace:
+        return _lapse_reason(fold, "inactive", Lapse.CYCLE_ENDED) + (f"; {owed}" if owed else "")
     if status is Status.INACTIVE:
-        lapse = Lapse.CYCLE_ENDED if fold.in_grace else fold.lapse
-        return _lapse_reason(fold, "inactive", lapse)
+        # Inactive for an audit: what the audit needs is the news; the current cycle's needs are in `needed`.
+        return _lapse_reason(fold, "inactive", fold.lapse)
     text = (
         f"active since {fold.since}: {'/'.join(fold.held)} cycle {cycle.start} to {cycle.end} "
         f"with {cec_text(fold.cycle_counted(cycle))} of {cec_text(fold.required())} CECs counted"
+        + (f" ({owed})" if owed else "")
     )
     if cycle.renewed_on is not None:
         text += f", renewed on {cycle.renewed_on}"
@@ -99,3 +103,17 @@ def _lapse_reason(fold: Fold, word: str, lapse: Lapse | None) -> str:
         f"{word} since {since}: {what} the cycle ended {audit.cycle.end} was not completed "
         f"within a year of {audit.inactive_since}"
     )
+
+
+def _still_needed(fold: Fold) -> str | None:
+    """What the cycle owing a renewal still needs, in words (rules.md section 12); None when none is owed."""
+    needed = fold.needed()
+    if needed is None:
+        return None
+    missing = needed.cecs_missing
+    if fold.in_grace:
+        what = f"{cec_text(missing)} more CECs and a late renewal" if missing > 0 else "a late renewal"
+        return f"{what} needed by {needed.renew_by}"
+    if missing > 0:
+        return f"{cec_text(missing)} more needed by {needed.earn_by}"
+    return f"renewal due by {needed.earn_by}"

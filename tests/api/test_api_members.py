@@ -140,7 +140,9 @@ def test_status_on_a_date_and_as_known_at_a_time(api: Api) -> None:
     assert inactive["status"] == "inactive"
     assert inactive["grace_ends_on"] == "2023-06-30"
     assert inactive["cycle"]["counted_cecs"] == 10
-    assert inactive["reason"] == "inactive since 2023-01-01: cycle ended 2022-12-31 with 10 of 45 CECs counted"
+    assert inactive["reason"] == (
+        "inactive since 2023-01-01: cycle ended 2022-12-31 with 10 of 45 CECs counted; "
+        "35 more CECs and a late renewal needed by 2023-06-30")
     known_then = api.ok(api.get("/members/m-1/status", on="2023-02-01", known_at=first["known_at"]), 200)
     assert known_then["cycle"]["counted_cecs"] == 0
     assert known_then["known_at"] == first["known_at"]

@@ -41,7 +41,9 @@ def test_an_unrenewed_credential_is_inactive_from_the_day_after_its_cycle_ends()
     status = lapsed_cpt().status("2023-01-01")
     assert status.status is Status.INACTIVE
     assert status.since == D("2023-01-01")
-    assert status.reason == "inactive since 2023-01-01: cycle ended 2022-12-31 with 38 of 45 CECs counted"
+    assert status.reason == (
+        "inactive since 2023-01-01: cycle ended 2022-12-31 with 38 of 45 CECs counted; "
+        "7 more CECs and a late renewal needed by 2023-06-30")
 
 
 # --- grace (6 months): inactive through 2023-06-30 (grace_ends_on), invalid from 2023-07-01 -----------------

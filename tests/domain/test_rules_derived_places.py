@@ -41,7 +41,9 @@ def test_a_backdated_renewal_makes_a_renewal_recorded_earlier_the_late_renewal_o
     assert (renewed.cycle.start, renewed.cycle.end) == (D("2020-01-01"), D("2022-12-31"))
     after_grace = ledger.status("2020-07-01")
     assert (after_grace.status, after_grace.since) == (Status.ACTIVE, D("2020-04-18"))
-    assert after_grace.reason == "active since 2020-04-18: CPT cycle 2020-01-01 to 2022-12-31 with 0 of 45 CECs counted"
+    assert after_grace.reason == (
+        "active since 2020-04-18: CPT cycle 2020-01-01 to 2022-12-31 with 0 of 45 CECs counted "
+        "(45 more needed by 2022-12-31)")
 
 
 def test_fees_recorded_with_a_renewal_that_a_backdated_renewal_re_places_stand_as_recorded() -> None:

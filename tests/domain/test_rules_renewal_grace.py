@@ -122,7 +122,9 @@ def test_a_credential_not_renewed_by_the_cycle_end_is_inactive_in_a_six_month_gr
     assert status.status is Status.INACTIVE
     assert status.grace_ends_on == D("2023-06-30")
     assert str(status.renewal_fee) == "70.00"
-    assert status.reason == "inactive since 2023-01-01: cycle ended 2022-12-31 with 38 of 45 CECs counted"
+    assert status.reason == (
+        "inactive since 2023-01-01: cycle ended 2022-12-31 with 38 of 45 CECs counted; "
+        "7 more CECs and a late renewal needed by 2023-06-30")
 
 
 def test_renewing_in_grace_reinstates_the_credential_with_the_25_dollar_late_fee(service: CredentialService) -> None:

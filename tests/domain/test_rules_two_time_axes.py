@@ -64,7 +64,8 @@ def test_status_as_known_before_a_late_fact_was_recorded_does_not_see_it(service
     recorded_at = stored_facts(service, "m-1")[-1].timestamp
     then = service.status("m-1", D("2023-01-05"), known_at=known_before)
     assert (then.status, then.reason) == (
-        Status.INACTIVE, "inactive since 2023-01-01: cycle ended 2022-12-31 with 45 of 45 CECs counted")
+        Status.INACTIVE, "inactive since 2023-01-01: cycle ended 2022-12-31 with 45 of 45 CECs counted; "
+        "a late renewal needed by 2023-06-30")
     assert service.status("m-1", D("2023-01-05"), known_at=recorded_at - timedelta(microseconds=1)).status \
         is Status.INACTIVE
     assert service.status("m-1", D("2023-01-05"), known_at=recorded_at).status is Status.ACTIVE
@@ -173,9 +174,11 @@ def test_every_status_answer_says_why(service: CredentialService) -> None:
     assert service.status("m-1", D("2019-05-09")).reason == (
         "not certified on 2019-05-09: no certification recorded on or before that date")
     assert service.status("m-1", D("2021-01-01")).reason == (
-        "active since 2019-05-10: CPT cycle 2019-05-10 to 2022-12-31 with 38 of 45 CECs counted")
+        "active since 2019-05-10: CPT cycle 2019-05-10 to 2022-12-31 with 38 of 45 CECs counted "
+        "(7 more needed by 2022-12-31)")
     assert service.status("m-1", D("2023-02-01")).reason == (
-        "inactive since 2023-01-01: cycle ended 2022-12-31 with 38 of 45 CECs counted")
+        "inactive since 2023-01-01: cycle ended 2022-12-31 with 38 of 45 CECs counted; "
+        "7 more CECs and a late renewal needed by 2023-06-30")
 
 
 # --- the sweep --------------------------------------------------------------------------------------------

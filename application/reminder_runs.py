@@ -1,0 +1,65 @@
+"""Reminder runs: each member's reminders due on a day, recorded once (rules.md section 11).
+
+A mixin of `CredentialService`. A run for day D asks each member's credential which reminders
+are due (`Credential.issue_reminders`) and records them through the ordinary command loop, so
+two runs at once, or a rerun after a crash, record each reminder exactly once: the second
+writer to a member fails on the store's version check, reads the member again and finds the
+reminders already issued.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from domain.credential import Credential, Stamp
+from domain.events import ReminderIssued
+from domain.guards import check_not_in_future
+
+
+@dataclass(frozen=True)
+class IssuedReminder:
+    member_id: str
+    name: str | None
+    reminder: ReminderIssued
+
+
+@dataclass
+class ReminderRun:
+    as_of: date
+    reminders: list[IssuedReminder] = field(default_factory=list)
+    members: int = 0  # members looked at
+
+
+class ReminderRuns:
+    """The runs, on the service that mixes it in (its `member_ids`, `_command`, `book` and `clock`)."""
+
+    member_ids: Any
+    _command: Any
+    book: Any
+    clock: Any
+
+    def issue_reminders(self, as_of: date, member_ids: Iterable[str] | None = None) -> ReminderRun:
+        """Record every reminder due on `as_of` (not after today) to each member of `member_ids`
+        (default: every member); a member with none due is left as it is."""
+        check_not_in_future(as_of, Stamp(self.clock()), "as_of")
+        run = ReminderRun(as_of)
+        for member_id in self.member_ids() if member_ids is None else member_ids:
+            run.members += 1
+            run.reminders += self._remind(member_id, as_of)
+        return run
+
+    def _remind(self, member_id: str, as_of: date) -> list[IssuedReminder]:
+        issued: list[IssuedReminder] = []
+
+        def act(credential: Credential | None, stamp: Stamp) -> Credential:
+            assert credential is not None
+            # A retry after another writer's change starts again from the member as it is now.
+            issued[:] = [IssuedReminder(credential.member_id, credential.name, reminder)
+                         for reminder in credential.issue_reminders(as_of, self.book(), stamp)]
+            return credential
+
+        self._command(member_id, None, None, act)
+        return issued
