@@ -137,6 +137,14 @@ class DrawAuditSample(Command):
     selected_on: date | None = None
 
 
+@dataclass(frozen=True)
+class IssueReminders(Command):
+    """Issue the reminders due on `as_of` (rules.md section 11). Under an idempotency key K, member
+    M's reminders are recorded under "K:M", so it is this command's fingerprint that K is bound to."""
+
+    as_of: date
+
+
 def command_name(command_type: type[Command]) -> str:
     """`ClaimActivity` -> "claim_activity"."""
     return re.sub(r"(?<!^)(?=[A-Z])", "_", command_type.__name__).lower()

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from application.commands import IssueReminders
 from domain.credential import Credential, Stamp
 from domain.events import ReminderIssued
 from domain.guards import check_not_in_future
@@ -34,32 +35,41 @@ class ReminderRun:
 
 
 class ReminderRuns:
-    """The runs, on the service that mixes it in (its `member_ids`, `_command`, `book` and `clock`)."""
+    """The runs, on the service that mixes it in (its `member_ids`, `credential`, `_command`, `book` and
+    `clock`)."""
 
     member_ids: Any
+    credential: Any
     _command: Any
     book: Any
     clock: Any
 
-    def issue_reminders(self, as_of: date, member_ids: Iterable[str] | None = None) -> ReminderRun:
+    def issue_reminders(self, as_of: date, member_ids: Iterable[str] | None = None,
+                        idempotency_key: str | None = None) -> ReminderRun:
         """Record every reminder due on `as_of` (not after today) to each member of `member_ids`
-        (default: every member); a member with none due is left as it is."""
+        (default: every member); a member with none due is left as it is. A repeated
+        `idempotency_key` answers the reminders its first run recorded, and records nothing."""
         check_not_in_future(as_of, Stamp(self.clock()), "as_of")
+        command = IssueReminders(as_of)
         run = ReminderRun(as_of)
         for member_id in self.member_ids() if member_ids is None else member_ids:
             run.members += 1
-            run.reminders += self._remind(member_id, as_of)
+            member_key = None if idempotency_key is None else f"{idempotency_key}:{member_id}"
+            run.reminders += self._remind(member_id, command, member_key)
         return run
 
-    def _remind(self, member_id: str, as_of: date) -> list[IssuedReminder]:
+    def _remind(self, member_id: str, command: IssueReminders, key: str | None) -> list[IssuedReminder]:
         issued: list[IssuedReminder] = []
 
         def act(credential: Credential | None, stamp: Stamp) -> Credential:
             assert credential is not None
             # A retry after another writer's change starts again from the member as it is now.
             issued[:] = [IssuedReminder(credential.member_id, credential.name, reminder)
-                         for reminder in credential.issue_reminders(as_of, self.book(), stamp)]
+                         for reminder in credential.issue_reminders(command.as_of, self.book(), stamp)]
             return credential
 
-        self._command(member_id, None, None, act)
+        if self._command(member_id, key, command.fingerprint, act).repeated:
+            credential = self.credential(member_id)
+            return [IssuedReminder(member_id, credential.name, fact) for fact in credential.history
+                    if isinstance(fact, ReminderIssued) and fact.idempotency_key == key]
         return issued

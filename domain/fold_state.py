@@ -34,6 +34,24 @@ class Needed:
 
 
 @dataclass(frozen=True)
+class FeeBasis:
+    """What a renewal fee follows from, the state aside from the day: the certifications held,
+    the day the renewal window opens and whether the renewal would be late. The read models
+    price every day of a period from its basis, as the fold prices the day it is on."""
+
+    held: tuple[CertificationRule, ...]
+    window_opens: date
+    late: bool
+
+    def fee_on(self, on: date, book: PolicyBook) -> Decimal | None:
+        if on < self.window_opens:
+            return None
+        # Priced entirely by the version in force on `on`, the fees of the certifications held included.
+        policy = book.in_force(on)
+        return rules.renewal_fee([policy.certification(c.code) or c for c in self.held], policy, late=self.late)
+
+
+@dataclass(frozen=True)
 class Transition:
     on: date
     status: Status
@@ -99,21 +117,24 @@ class FoldState:
             return None
         return cycle
 
-    def cycle_for_renewal(self, on: date | None = None) -> Cycle | None:
-        # What a renewal submitted on `on` (default today) renews: the cycle owing one, once its window opened.
+    def cycle_for_renewal(self) -> Cycle | None:
+        # What a renewal submitted today renews: the cycle owing one, once its window opened.
         cycle = self.cycle_owing_renewal()
-        day = on or self.today
-        return None if cycle is None or (day and day < rules.renewal_window_opens_on(cycle.end)) else cycle
+        if cycle is None or (self.today is not None and self.today < rules.renewal_window_opens_on(cycle.end)):
+            return None
+        return cycle
+
+    def fee_basis(self) -> FeeBasis | None:
+        """What the renewal fee follows from the state as it is: None when no renewal is owed."""
+        cycle = self.cycle_owing_renewal()
+        if cycle is None:
+            return None
+        return FeeBasis(tuple(self.held_rules()), rules.renewal_window_opens_on(cycle.end), self.in_grace)
 
     def renewal_fee(self, on: date) -> Decimal | None:
-        """What a renewal submitted on `on` would cost, the state being the one it has then (the
-        read models price every day of a period from the state at its start)."""
-        if self.cycle_for_renewal(on) is None:
-            return None
-        # Priced entirely by the version in force on `on`, the fees of the certifications held included.
-        policy = self.book.in_force(on)
-        held = [policy.certification(c.code) or c for c in self.held_rules()]
-        return rules.renewal_fee(held, policy, late=self.in_grace)
+        """What a renewal submitted on `on` would cost, the state being the one it has then."""
+        basis = self.fee_basis()
+        return None if basis is None else basis.fee_on(on, self.book)
 
     def needed(self) -> Needed | None:
         """What the cycle owing a renewal still needs (rules.md section 12); None when none is owed."""

@@ -30,6 +30,8 @@ from domain.cycles import Cycle
 from domain.document import CredentialStatus, describe
 from domain.events import ActivityClaimed, AuditSelected, CredentialFact
 from domain.fold import Fold, Foldable
+from domain.fold_state import FeeBasis
+from domain.matters import Matter, open_matters
 from domain.policy import PolicyBook
 from domain.replay import foldables
 from domain.states import AuditState, Status
@@ -98,11 +100,24 @@ class ActivityRecord:
 
 
 @dataclass(frozen=True)
+class MatterPeriod:
+    """Days on which the member's open matters (`domain.matters`), status and renewal fee stay
+    the same: what a worklist for any of those days lists of the member."""
+
+    valid_from: date
+    valid_to: date | None  # exclusive
+    status: Status
+    matters: tuple[Matter, ...]
+    renewal_fee: Decimal | None  # if a renewal were submitted on any of these days
+
+
+@dataclass(frozen=True)
 class Timeline:
     periods: tuple[StatusPeriod, ...]
     cycles: tuple[CycleRecord, ...]
     audits: tuple[AuditRecord, ...]
     activities: tuple[ActivityRecord, ...]
+    matters: tuple[MatterPeriod, ...]  # only the days with an open matter
     current: CredentialStatus | None  # the status document on `today`, when asked for
     # The first day after `today` on which `current` may change with no new fact.
     current_until: date | None
@@ -120,13 +135,16 @@ class _Seen(NamedTuple):
     level: str | None
     audit_selected_on: date | None
     audit_state: AuditState | None
+    matters: tuple[Matter, ...] = ()  # kept only when the matters are watched
+    fee: FeeBasis | None = None
 
 
 class _WatchedFold:
     """The fold, looked at after each day on which a deadline fell due or a fact was applied."""
 
-    def __init__(self, book: PolicyBook) -> None:
+    def __init__(self, book: PolicyBook, *, watch_matters: bool = False) -> None:
         self.fold = Fold(book)
+        self.watch_matters = watch_matters
         self.seen: list[_Seen] = []
         # Every cycle starts as the current one and later moves to `past_cycles`, so the cycles
         # in creation order are `past_cycles + [cycle]`, and new ones are at its end.
@@ -157,6 +175,8 @@ class _WatchedFold:
         audit = fold.audit
         seen = _Seen(day, fold.status, top.code if top else None,
                      audit.selected_on if audit else None, audit.state if audit else None)
+        if self.watch_matters:
+            seen = seen._replace(matters=open_matters(fold), fee=fold.fee_basis())
         if self.seen and self.seen[-1].day == day:
             self.seen[-1] = seen
         else:
@@ -175,7 +195,7 @@ def timeline(history: Sequence[CredentialFact], book: PolicyBook, horizon: date 
     if today is not None and today > horizon:
         raise ValueError(f"today ({today}) is after the horizon ({horizon})")
     facts = foldables(history, None, book, horizon)
-    watched, current = _watched(facts, book, horizon, today)
+    watched, current = _watched(facts, book, horizon, today, watch_matters=True)
     days = [seen.day for seen in watched.seen]
     current_until = None
     if today is not None and (later := bisect.bisect_right(days, today)) < len(days):
@@ -189,6 +209,7 @@ def timeline(history: Sequence[CredentialFact], book: PolicyBook, horizon: date 
                            f.cecs if book.judged_every_fact else rules.earned_cecs(f, book.in_force(f.effective_on)))
             for f in facts if isinstance(f, ActivityClaimed)
         ),
+        matters=_matter_periods(watched.seen, book),
         current=current,
         current_until=current_until,
     )
@@ -201,10 +222,10 @@ def status_periods(history: Sequence[CredentialFact], book: PolicyBook, horizon:
     return _status_periods(watched.seen)
 
 
-def _watched(facts: Sequence[Foldable], book: PolicyBook, horizon: date,
-             today: date | None) -> tuple[_WatchedFold, CredentialStatus | None]:
+def _watched(facts: Sequence[Foldable], book: PolicyBook, horizon: date, today: date | None, *,
+             watch_matters: bool = False) -> tuple[_WatchedFold, CredentialStatus | None]:
     """The fold watched over `facts` up to `horizon`, and the status document on `today` if asked."""
-    watched = _WatchedFold(book)
+    watched = _WatchedFold(book, watch_matters=watch_matters)
     current: CredentialStatus | None = None
 
     def look_at_today() -> CredentialStatus:
@@ -234,6 +255,30 @@ def _status_periods(seen: Sequence[_Seen]) -> tuple[StatusPeriod, ...]:
             periods.append(StatusPeriod(start, day.day, status, level))
             start, status, level = day.day, day.status, day.level
     periods.append(StatusPeriod(start, None, status, level))
+    return tuple(periods)
+
+
+def _matter_periods(seen: Sequence[_Seen], book: PolicyBook) -> tuple[MatterPeriod, ...]:
+    """The days with open matters, as periods. Between two looks the state stays as it is, but
+    the fee does not: the renewal window opens, a policy version takes effect. So a look's days
+    are cut there and each part priced on its first day; equal neighbours are joined."""
+    periods: list[MatterPeriod] = []
+    takes_effect = sorted({policy.effective_from for policy in book.versions})
+    for index, look in enumerate(seen):
+        if not look.matters:
+            continue
+        until = seen[index + 1].day if index + 1 < len(seen) else None
+        fee_changes = {*takes_effect, *([look.fee.window_opens] if look.fee else [])}
+        cuts = sorted(day for day in fee_changes if look.day < day and (until is None or day < until))
+        for start, end in zip([look.day, *cuts], [*cuts, until]):
+            fee = look.fee.fee_on(start, book) if look.fee else None
+            period = MatterPeriod(start, end, look.status, look.matters, fee)
+            last = periods[-1] if periods else None
+            if last is not None and last.valid_to == start and (last.status, last.matters, last.renewal_fee) == (
+                    period.status, period.matters, period.renewal_fee):
+                periods[-1] = MatterPeriod(last.valid_from, end, last.status, last.matters, last.renewal_fee)
+            else:
+                periods.append(period)
     return tuple(periods)
 
 

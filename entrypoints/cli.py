@@ -15,6 +15,7 @@ from entrypoints.arguments import day, moment, rate
 from entrypoints.demo import load_demo
 from entrypoints.policy_commands import BadFile, register_policy_commands, run_policy_command
 from entrypoints.projection_commands import register_projection_commands, run_projection_command
+from entrypoints.reminder_command import register_reminder_command, run_reminder_command
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     register_projection_commands(commands)
     register_policy_commands(commands)
+    register_reminder_command(commands)
     return parser
 
 
@@ -96,6 +98,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _serve(args, settings)
     if args.command == "projections":
         return run_projection_command(args, settings)
+    if args.command == "reminders":
+        return run_reminder_command(args, settings)
     try:
         app = CredentialService(database_url=settings.database_url)
         print(json.dumps(run(args, app), indent=2))

@@ -12,8 +12,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from enum import Enum
 from typing import Protocol
 
+from domain.document import tenths
+from domain.matters import MATTER_KINDS, Matter, days_left
 from domain.revisions import Revision
 from domain.states import AuditState, Status
 
@@ -23,6 +26,8 @@ class ReportQueries(Protocol):
 
     def status_counts(self, on: date) -> StatusCounts: ...
 
+    def member_list(self, on: date, wanted: MemberFilter, offset: int, limit: int) -> MemberList: ...
+
     def renewals_due(self, year: int, as_of: date) -> RenewalsDue: ...
 
     def audits(self, year: int, as_of: date) -> AuditsReport: ...
@@ -30,6 +35,10 @@ class ReportQueries(Protocol):
     def cec_categories(self, year: int) -> CecCategories: ...
 
     def revisions(self, recorded_from: datetime | None, recorded_to: datetime | None) -> RevisionsReport: ...
+
+    def worklist(self, on: date, within: int) -> Worklist: ...
+
+    def reminders(self, issued_from: date | None, issued_to: date | None) -> ReminderOutbox: ...
 
 
 # --- status counts ----------------------------------------------------------------------
@@ -57,6 +66,79 @@ def status_counts_of(on: date, counts: Mapping[tuple[str, str | None], int]) -> 
         by_status[status] += members
     rows = [StatusCount(s, lv, n) for (s, lv), n in sorted(counts.items(), key=lambda i: (i[0][0], i[0][1] or ""))]
     return StatusCounts(on, sum(counts.values()), by_status, rows)
+
+
+# --- members lists: the members behind a count --------------------------------------------
+
+# The level filter's value for members without a level (never certified): never a certification's code,
+# which is never empty.
+NO_LEVEL = ""
+
+
+class Renewal(Enum):
+    """How a cycle the renewals report counts stands on its date: renewals known by then count."""
+
+    ON_TIME = "renewed_on_time"
+    LATE = "renewed_late"  # in the grace period, with the late fee
+    NOT_RENEWED = "not_renewed"
+
+
+@dataclass(frozen=True)
+class AuditsSelected:
+    """The audits the audits report for `year` counts on the list's date, in `state` then (None: any)."""
+
+    year: int
+    state: str | None = None
+
+
+@dataclass(frozen=True)
+class CyclesEnding:
+    """The cycles the renewals report for `year` counts in `month` on the list's date, with
+    `renewal` (a `Renewal` value) then (None: any)."""
+
+    year: int
+    month: int
+    renewal: str | None = None
+
+
+@dataclass(frozen=True)
+class MemberFilter:
+    """Which members a list holds: those for whom every condition given holds on the list's date."""
+
+    status: str | None = None  # None: any
+    level: str | None = None  # a certification code, or NO_LEVEL; None: any
+    text: str = ""  # in the member id or the name, in any case ("": any)
+    # Only those a bar of a report counts, once per audit or cycle it counts (so a list is as long
+    # as its bar even for a member counted twice).
+    counted: AuditsSelected | CyclesEnding | None = None
+
+
+@dataclass(frozen=True)
+class ListedMember:
+    member_id: str
+    name: str | None
+    status: str  # on the list's date
+    level: str | None
+    counted_on: date | None  # what a report counted: the audit's selection day, or the cycle's end
+
+    @property
+    def order(self) -> tuple[str, date]:
+        """By member id (by code point, as Python compares text), then by what was counted."""
+        return self.member_id, self.counted_on or date.min
+
+
+@dataclass(frozen=True)
+class MemberList:
+    on: date
+    wanted: MemberFilter
+    offset: int
+    total: int  # how many are listed, over every page
+    members: list[ListedMember]  # the page: at most the limit asked, from `offset`, in order
+
+
+def folded(text: str) -> str:
+    """Text as the members list's search compares it: case-folded, so "LENA" finds "Lena"."""
+    return text.casefold()
 
 
 # --- renewals due -----------------------------------------------------------------------
@@ -184,3 +266,82 @@ def revisions_of(recorded_from: datetime | None, recorded_to: datetime | None,
                  rows: Iterable[RevisionRow]) -> RevisionsReport:
     """The report from its rows, in report order."""
     return RevisionsReport(recorded_from, recorded_to, sorted(rows, key=lambda row: row.order))
+
+
+# --- deadlines ahead: the worklist ------------------------------------------------------------
+
+
+KIND_ORDER: dict[str, int] = {kind: index for index, kind in enumerate(MATTER_KINDS)}
+
+
+@dataclass(frozen=True)
+class WorklistItem:
+    """One open matter of a member on the worklist's day (rules.md section 11, `domain.matters`)."""
+
+    member_id: str
+    name: str | None
+    kind: str
+    due_on: date
+    days_left: int
+    status: str  # the member's, on the worklist's day
+    cecs_missing: Decimal
+    counted_cecs: Decimal
+    required_cecs: Decimal
+    fee_if_renewed_on: Decimal | None  # if the member renewed on the worklist's day
+    act_by: date
+
+    @property
+    def order(self) -> tuple[date, str, int]:
+        """Most urgent first: by due day, then member by member, a member's cycle before its audit."""
+        return self.due_on, self.member_id, KIND_ORDER[self.kind]
+
+
+@dataclass(frozen=True)
+class Worklist:
+    on: date
+    within: int
+    items: list[WorklistItem]
+
+
+def worklist_item(member_id: str, name: str | None, matter: Matter, on: date, status: str,
+                  fee: Decimal | None) -> WorklistItem:
+    """A matter as the worklist lists it, CECs to a tenth as the status document gives them."""
+    counted, required = tenths(matter.counted_cecs), tenths(matter.required_cecs)
+    return WorklistItem(member_id, name, matter.kind, matter.due_on, days_left(matter, on), status,
+                        max(required - counted, Decimal(0)), counted, required, fee, matter.act_by)
+
+
+def worklist_of(on: date, within: int, items: Iterable[WorklistItem]) -> Worklist:
+    return Worklist(on, within, sorted(items, key=lambda item: item.order))
+
+
+# --- reminders issued: the outbox ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    reminder_id: str
+    member_id: str
+    name: str | None
+    kind: str
+    due_on: date
+    issued_on: date
+    subject: str
+    message: str
+    days_before: int
+    recorded_at: datetime  # UTC
+
+    @property
+    def order(self) -> tuple[date, datetime, str, str]:
+        return self.issued_on, self.recorded_at, self.member_id, self.reminder_id
+
+
+@dataclass(frozen=True)
+class ReminderOutbox:
+    issued_from: date | None  # None: from the first
+    issued_to: date | None  # inclusive; None: to the last
+    rows: list[OutboxRow]
+
+
+def outbox_of(issued_from: date | None, issued_to: date | None, rows: Iterable[OutboxRow]) -> ReminderOutbox:
+    return ReminderOutbox(issued_from, issued_to, sorted(rows, key=lambda row: row.order))

@@ -8,11 +8,13 @@ position, read with the application's own register reading (`PolicyVersions`), a
 still: never the service's cached register, which moves on when another process adopts.
 
 Its `fingerprint` names everything rows are computed from besides the facts: the rules' code
-revision, the book, and every adoption and withdrawal known (adopting a version and withdrawing
+revision, the tables' layout (a release that adds a table or a column finds the rows of the
+last one stale, so its new table is filled for every member, not only those with new facts),
+the book, and every adoption and withdrawal known (adopting a version and withdrawing
 it leaves the book as it was, but adds two moments to the revisions). Rows are only ever
 written under the policy known at their position, so tables whose fingerprint is that of the
 register at their own position are followed page by page; any other are stale (another
-release's rules or built-in book). `PolicyReads` reads the policy at a position, and now.
+release's rules, tables or built-in book). `PolicyReads` reads the policy at a position, and now.
 """
 
 from __future__ import annotations
@@ -32,14 +34,17 @@ from domain.policy_register import EVENT_CLASSES, POLICY_REGISTER_ID, PolicyFact
 from domain.replay import RULES_REVISION
 from domain.revisions import PolicyChange
 from projections.source import EventSource
+from projections.tables import MEMBER_TABLES
 
 POLICY_TOPICS = frozenset(event_class.TOPIC for event_class in EVENT_CLASSES)
 
 
 def policy_fingerprint(book: PolicyBook, changes: Sequence[PolicyChange] = ()) -> str:
-    """Names the rules rows are computed under: the revision of the rules' code, the book, and the
-    register's adoptions and withdrawals; rows computed under others must be rebuilt, not followed."""
-    described = (RULES_REVISION, book.versions, tuple(change.cause for change in changes))
+    """Names the rules rows are computed under: the revision of the rules' code, the tables' layout,
+    the book, and the register's adoptions and withdrawals; rows computed under others must be
+    rebuilt, not followed."""
+    layout = tuple((table.name, table.columns) for table in MEMBER_TABLES)
+    described = (RULES_REVISION, layout, book.versions, tuple(change.cause for change in changes))
     return hashlib.sha256(_canonical(described).encode()).hexdigest()[:16]
 
 

@@ -14,21 +14,22 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from uuid import UUID
 
 from domain.corrections import in_force
 from domain.cycles import Cycle
 from domain.document import status_of
-from domain.events import ActivityClaimed, AuditSelected, Certified, CredentialFact
+from domain.events import ActivityClaimed, AuditSelected, Certified, CredentialFact, ReminderIssued
+from domain.matters import on_worklist, open_matters
 from domain.policy import PolicyBook
 from domain.replay import replay
 from domain.revisions import BookAt, PolicyChange, revisions
 from domain.rules import ONE_DAY, earned_cecs
 from domain.states import AuditState, Status
 from projections import answers
-from projections.rows import member_id_of
+from projections.rows import member_id_of, opening_of
 
 History = Sequence[CredentialFact]
 
@@ -53,6 +54,36 @@ class ReplayQueries:
             counts[answer.status.value, answer.level] += 1
         return answers.status_counts_of(on, counts)
 
+    def member_list(self, on: date, wanted: answers.MemberFilter, offset: int, limit: int) -> answers.MemberList:
+        """Every member `wanted` admits on `on`, with their status and level then (once per audit
+        or cycle counted, when it asks for those a report counts); the page from `offset`."""
+        listed = []
+        for history in self.histories:
+            opened = opening_of(history)
+            if not _found(wanted.text, opened.member_id, opened.name):
+                continue
+            answer = status_of(history, on, None, self.book)
+            status, level = answer.status.value, answer.level
+            if wanted.status not in (None, status) or wanted.level not in (None, level or answers.NO_LEVEL):
+                continue
+            listed += [answers.ListedMember(opened.member_id, opened.name, status, level, day)
+                       for day in self._counted_days(history, on, wanted.counted)]
+        listed.sort(key=lambda member: member.order)
+        return answers.MemberList(on, wanted, offset, len(listed), listed[offset:offset + limit])
+
+    def _counted_days(self, history: History, on: date,
+                      counted: answers.AuditsSelected | answers.CyclesEnding | None) -> list[date | None]:
+        """What the report asked for counts of the member on `on`, by the day each was selected or
+        ended; [None] when no report is asked for (the member is listed once)."""
+        if isinstance(counted, answers.AuditsSelected):
+            return [selected_on for selected_on, state in _audits(history, counted.year, on, self.book)
+                    if counted.state in (None, state.value)]
+        if isinstance(counted, answers.CyclesEnding):
+            return [cycle.end for cycle in _cycles(history, on, self.book)
+                    if (cycle.end.year, cycle.end.month) == (counted.year, counted.month)
+                    and counted.renewal in (None, _renewal(cycle).value)]
+        return [None]
+
     def renewals_due(self, year: int, as_of: date) -> answers.RenewalsDue:
         """Cycles ending in `year`, by month of their end, with how many were renewed (as known
         on `as_of`, so a renewal in the grace period after the year counts once recorded)."""
@@ -62,18 +93,17 @@ class ReplayQueries:
                 if cycle.end.year != year:
                     continue
                 row = months[cycle.end.month - 1]
+                renewal = _renewal(cycle)
                 row.due += 1
-                if cycle.renewed_on is not None:
-                    row.renewed += 1
-                    if cycle.renewed_on > cycle.end:
-                        row.renewed_late += 1
+                row.renewed += renewal is not answers.Renewal.NOT_RENEWED
+                row.renewed_late += renewal is answers.Renewal.LATE
         return answers.renewals_due_of(year, as_of, months)
 
     def audits(self, year: int, as_of: date) -> answers.AuditsReport:
         """Audits selected in `year`, by their state (awaiting proof, passed, failed, ...)."""
         counts: Counter[AuditState] = Counter()
         for history in self.histories:
-            counts.update(_audit_states(history, year, as_of, self.book))
+            counts.update(state for _selected_on, state in _audits(history, year, as_of, self.book))
         return answers.audits_of(year, as_of, {state.value: audits for state, audits in counts.items()})
 
     def cec_categories(self, year: int) -> answers.CecCategories:
@@ -100,6 +130,30 @@ class ReplayQueries:
                 for row in answers.revision_rows(member_id_of(history), revision)]
         return answers.revisions_of(recorded_from, recorded_to, rows)
 
+    def worklist(self, on: date, within: int) -> answers.Worklist:
+        """Every member's open matters on `on` that the worklist lists (`domain.matters.on_worklist`)."""
+        items = []
+        for history in self.histories:
+            fold = replay(history, on, None, self.book)
+            inactive = fold.status is Status.INACTIVE
+            opened = opening_of(history)
+            items += [answers.worklist_item(opened.member_id, opened.name, matter, on, fold.status.value,
+                                            fold.renewal_fee(on))
+                      for matter in open_matters(fold) if on_worklist(matter, inactive, on, within)]
+        return answers.worklist_of(on, within, items)
+
+    def reminders(self, issued_from: date | None, issued_to: date | None) -> answers.ReminderOutbox:
+        """Every reminder issued on a day from `issued_from` through `issued_to`."""
+        rows = []
+        for history in self.histories:
+            opened = opening_of(history)
+            rows += [answers.OutboxRow(f.reminder_id, opened.member_id, opened.name, f.kind, f.due_on, f.effective_on,
+                                       f.subject, f.message, f.days_before, f.timestamp.astimezone(UTC))
+                     for f in history if isinstance(f, ReminderIssued)
+                     and (issued_from is None or f.effective_on >= issued_from)
+                     and (issued_to is None or f.effective_on <= issued_to)]
+        return answers.outbox_of(issued_from, issued_to, rows)
+
 
 def _cycles(history: History, as_of: date, book: PolicyBook) -> list[Cycle]:
     """Every cycle the member has had up to `as_of` whose renewal fell due: cycles cut short
@@ -110,8 +164,21 @@ def _cycles(history: History, as_of: date, book: PolicyBook) -> list[Cycle]:
     return [c for c in cycles if not any(c.start <= day <= c.end for day in invalidations)]
 
 
-def _audit_states(history: History, year: int, as_of: date, book: PolicyBook) -> list[AuditState]:
-    """The state, on `as_of`, of each audit selected in `year`.
+def _renewal(cycle: Cycle) -> answers.Renewal:
+    """How a cycle of `_cycles` stands on the day it was replayed to (whose renewals it knows)."""
+    if cycle.renewed_on is None:
+        return answers.Renewal.NOT_RENEWED
+    return answers.Renewal.LATE if cycle.renewed_on > cycle.end else answers.Renewal.ON_TIME
+
+
+def _found(text: str, member_id: str, name: str | None) -> bool:
+    """Whether the member id or the name contains `text`, in any case (as `answers.folded` compares)."""
+    wanted = answers.folded(text)
+    return wanted in answers.folded(member_id) or wanted in answers.folded(name or "")
+
+
+def _audits(history: History, year: int, as_of: date, book: PolicyBook) -> list[tuple[date, AuditState]]:
+    """The day each audit selected in `year` was selected, and its state on `as_of`.
 
     The fold holds one audit at a time: the next selection replaces it, and passing the
     exam again after invalidation clears it. So each audit is read on the last day it was
@@ -119,7 +186,7 @@ def _audit_states(history: History, year: int, as_of: date, book: PolicyBook) ->
     standing = in_force(history)
     selections = sorted(f.effective_on for f in standing if isinstance(f, AuditSelected))
     certified = sorted(f.effective_on for f in standing if isinstance(f, Certified))
-    states: list[AuditState] = []
+    states: list[tuple[date, AuditState]] = []
     for index, selected_on in enumerate(selections):
         if selected_on.year != year or selected_on > as_of:
             continue
@@ -134,5 +201,5 @@ def _audit_states(history: History, year: int, as_of: date, book: PolicyBook) ->
                 break
             state = audit.state
         if state is not None:
-            states.append(state)
+            states.append((selected_on, state))
     return states

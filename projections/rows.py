@@ -17,10 +17,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from domain.events import CredentialFact, CredentialOpened, event_name
+from domain import document
+from domain.events import CredentialFact, CredentialOpened, ReminderIssued, event_name
 from domain.revisions import revisions
 from domain.timeline import Timeline, timeline
-from projections.answers import revision_rows
+from projections.answers import folded, revision_rows
 from projections.known_policy import KnownPolicy
 from projections.tables import (
     ACTIVITIES,
@@ -28,7 +29,10 @@ from projections.tables import (
     CURRENT_STATUS,
     CYCLES,
     HISTORY,
+    MATTERS,
     MEMBER_TABLES,
+    MEMBERS,
+    REMINDERS,
     REVISIONS,
     STATUS_PERIODS,
 )
@@ -54,10 +58,15 @@ def empty_rows() -> Rows:
     return {table.name: [] for table in MEMBER_TABLES}
 
 
-def member_id_of(history: Sequence[CredentialFact]) -> str:
+def opening_of(history: Sequence[CredentialFact]) -> CredentialOpened:
+    """The fact that opened the credential, naming the member: always its first."""
     opened = history[0]
     assert isinstance(opened, CredentialOpened), f"a credential's first fact opens it, not {event_name(opened)}"
-    return opened.member_id
+    return opened
+
+
+def member_id_of(history: Sequence[CredentialFact]) -> str:
+    return opening_of(history).member_id
 
 
 def add_member_rows(rows: Rows, history: Sequence[CredentialFact], policy: KnownPolicy, today: date,
@@ -67,7 +76,9 @@ def add_member_rows(rows: Rows, history: Sequence[CredentialFact], policy: Known
     rows, and the revisions recorded from the first of them on, or from `revisions_from` when given
     (a rebuild that keeps the revisions recorded before it). Returns the member id and its first
     new fact."""
-    member = member_id_of(history)
+    opened = opening_of(history)
+    member, name = opened.member_id, opened.name
+    rows[MEMBERS.name].append((member, name, folded(member), None if name is None else folded(name)))
     line = timeline(history, policy.current, today=today)
     rows[CURRENT_STATUS.name].append(_current_status(member, line, today))
     rows[STATUS_PERIODS.name].extend(
@@ -90,9 +101,19 @@ def add_member_rows(rows: Rows, history: Sequence[CredentialFact], policy: Known
          tenths(a.cecs))
         for a in line.activities
     )
+    rows[MATTERS.name].extend(
+        (member, p.valid_from, p.valid_to, m.kind, m.due_on, m.act_by, p.status.value, document.tenths(m.counted_cecs),
+         document.tenths(m.required_cecs), p.renewal_fee)
+        for p in line.matters for m in p.matters
+    )
     rows[HISTORY.name].extend(
         (member, f.originator_version, event_name(f), f.effective_on, f.timestamp)
         for f in history if f.originator_version >= from_version
+    )
+    rows[REMINDERS.name].extend(
+        (member, f.originator_version, f.reminder_id, f.kind, f.due_on, f.days_before, f.effective_on, f.timestamp,
+         f.subject, f.message)
+        for f in history if isinstance(f, ReminderIssued) and f.originator_version >= from_version
     )
     if from_version > len(history):
         return member, FirstNew(from_version, None)

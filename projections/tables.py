@@ -19,6 +19,10 @@ BIGINT = ("bigint", "INTEGER")
 BOOLEAN = ("boolean", "INTEGER")
 TIMESTAMP = ("timestamptz", "TEXT")
 CECS = ("numeric(12, 1)", "TEXT")
+MONEY = ("numeric(12, 2)", "TEXT")
+# Text ordered by code point on both, as Python orders it (SQLite's default; PostgreSQL's "C"), so a
+# list ordered by it in SQL is the list the replayed reference sorts, whatever the database's locale.
+CODE_POINT_TEXT = ('text COLLATE "C"', "TEXT")
 
 
 @dataclass(frozen=True)
@@ -105,7 +109,31 @@ REVISIONS = Table("revisions", (
 ), key=("member_id", "recorded_at", "fact_id", "first_day"), indexes=(("recorded_at",),),
     replaced_from="recorded_at")
 
-MEMBER_TABLES = (CURRENT_STATUS, STATUS_PERIODS, CYCLES, AUDIT_PERIODS, ACTIVITIES, HISTORY, REVISIONS)
+# One row per member: the name the credential was opened with (None: not given), and the id and the
+# name case-folded (`projections.answers.folded`), which the members list's text search matches so
+# that it finds what Python's `casefold` finds, on both databases.
+MEMBERS = Table("members", (
+    ("member_id", CODE_POINT_TEXT), ("name", TEXT), ("member_id_folded", TEXT), ("name_folded", TEXT),
+), key=("member_id",))
+
+# The member's open matters (`domain.matters`) on the days from `valid_from` to `valid_to`
+# (exclusive; NULL: open-ended), one row per matter, with the member's status and the fee a renewal
+# would cost on those days: a worklist for any day is one range lookup. `due_on` is never before a
+# day its row holds, so a worklist reads only rows due from its day on.
+MATTERS = Table("matters", (
+    ("member_id", TEXT), ("valid_from", DATE), ("valid_to", DATE), ("kind", TEXT), ("due_on", DATE),
+    ("act_by", DATE), ("status", TEXT), ("counted_cecs", CECS), ("required_cecs", CECS), ("renewal_fee", MONEY),
+), key=("member_id", "valid_from", "kind"), indexes=(("due_on",),))
+
+# One row per reminder issued (`ReminderIssued`): the outbox a mail system reads. A reminder is never
+# withdrawn, so a member's new facts only add rows.
+REMINDERS = Table("reminders", (
+    ("member_id", TEXT), ("version", BIGINT), ("reminder_id", TEXT), ("kind", TEXT), ("due_on", DATE),
+    ("days_before", INTEGER), ("issued_on", DATE), ("recorded_at", TIMESTAMP), ("subject", TEXT), ("message", TEXT),
+), key=("member_id", "version"), indexes=(("issued_on",),), replaced_from="version")
+
+MEMBER_TABLES = (MEMBERS, CURRENT_STATUS, STATUS_PERIODS, CYCLES, AUDIT_PERIODS, ACTIVITIES, HISTORY, REVISIONS,
+                 MATTERS, REMINDERS)
 
 # `policy`: the fingerprint of the policy book the rows were computed under (NULL: no rows yet).
 TRACKING = Table("tracking", (("projection", TEXT), ("position", BIGINT), ("policy", TEXT)), key=("projection",))

@@ -4,6 +4,7 @@
     python scripts/bench.py http [options]               the API over HTTP, the real server
     python scripts/bench.py projections [--events N]     the read models: catch-up and rebuild
     python scripts/bench.py revisions [--members N]      the store-wide revisions report of a month
+    python scripts/bench.py worklist [--members N]       who must act (the worklist), and a reminder run
 
 Each runs on CREDENTIALS_DATABASE_URL (PostgreSQL expected for all but the first), in
 a fresh schema or file removed at the end, beside a raw baseline measured in the same run;
@@ -28,9 +29,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from benchmarks.projections import main as run
     elif section == "revisions":
         from benchmarks.revisions import main as run
+    elif section == "worklist":
+        from benchmarks.worklist import main as run
     else:
-        raise SystemExit(f"bench.py: unknown section {section!r}: expected commands, http, projections or "
-                         f"revisions\n{__doc__}")
+        raise SystemExit(f"bench.py: unknown section {section!r}: expected commands, http, projections, "
+                         f"revisions or worklist\n{__doc__}")
     return run(args)
 
 

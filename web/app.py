@@ -13,10 +13,12 @@ from web.dashboard import install_dashboard
 from web.endpoint import TOKENS
 from web.errors import install_error_handling
 from web.routes.audits import audits
+from web.routes.deadlines import deadlines
 from web.routes.members import members
 from web.routes.policy import policy
 from web.routes.reports import reports
 from web.routes.system import system
+from web.routes.what_if import what_if
 from web.services import EXTENSION, ServiceProvider
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -42,7 +44,7 @@ def create_app(settings: Settings | None = None, service: CredentialService | No
     app.extensions[EXTENSION] = ServiceProvider(settings, service)
     app.extensions[TOKENS] = tokens
     install_error_handling(app)
-    for blueprint in (members, audits, policy, reports, system):
+    for blueprint in (members, what_if, audits, deadlines, policy, reports, system):
         app.register_blueprint(blueprint)
     install_dashboard(app, tokens, settings)
     return app

@@ -24,11 +24,13 @@ class Permission(Enum):
     REPORT = "report"  # the reports
     CORRECT = "correct"  # withdrawing and amending recorded facts (staff only)
     SET_POLICY = "set policy"  # adopting and withdrawing policy versions (staff only)
+    REMIND = "remind"  # running reminders and reading their outbox (staff only)
+    TRY = "try"  # trying commands without recording them (what-if)
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     "staff": frozenset(Permission),
-    "auditor": frozenset({Permission.READ, Permission.AUDIT}),
+    "auditor": frozenset({Permission.READ, Permission.AUDIT, Permission.TRY}),
     "reporter": frozenset({Permission.READ, Permission.REPORT}),
 }
 

@@ -35,10 +35,9 @@ from functools import partial
 from typing import Any
 
 from application.service import CredentialService
-from application.settings import DEFAULT_REPORT_SCHEMA
 from benchmarks.histories import TODAY, Histories, load
 from benchmarks.server import Client, Server, cpu_per_operation, cpu_snapshot
-from benchmarks.target import Target, database_url
+from benchmarks.target import Target, database_url, report_schema
 from benchmarks.workers import (
     Metered,
     Phase,
@@ -222,11 +221,6 @@ def table(r: dict[str, Any]) -> list[str]:
         machine_row(r),
     ]
     return [f"{name:<30} {value!s:>14}   {note}" for name, value, note in rows]
-
-
-def report_schema(target: Target) -> str:
-    """The server's report tables go in a schema of the run's own, never the live one."""
-    return f"{target.schema}_reports" if target.backend == "postgres" else DEFAULT_REPORT_SCHEMA
 
 
 def main(argv: Sequence[str] | None = None) -> int:

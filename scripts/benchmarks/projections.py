@@ -35,10 +35,9 @@ from typing import Any
 from eventsourcing.persistence import StoredEvent
 
 from application.service import CredentialService
-from application.settings import Settings
 from benchmarks.histories import Histories, load
-from benchmarks.target import Target
-from benchmarks.workers import machine_figures
+from benchmarks.target import Target, own_database
+from benchmarks.workers import machine_figures, timed
 from domain.credential import credential_id
 from domain.events import ActivityClaimed
 from projections.backends import open_read_models
@@ -107,12 +106,6 @@ def burst(service: CredentialService, versions: dict[str, int], count: int, seed
     service.recorder.insert_events(batch)
 
 
-def timed(action: Any) -> tuple[Any, float]:
-    began = time.perf_counter()
-    result = action()
-    return result, time.perf_counter() - began
-
-
 def measure(args: argparse.Namespace, target: Target, service: CredentialService) -> dict[str, Any]:
     began, load_before = time.perf_counter(), os.getloadavg()[0]
     versions, generating = timed(lambda: generate(target, service, args.events, args.seed))
@@ -157,10 +150,7 @@ def measure(args: argparse.Namespace, target: Target, service: CredentialService
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    # Unless a store is configured, a PostgreSQL database of its own, not the service's SQLite file.
-    configured = Settings.from_environment().database_url
-    url = DEFAULT_URL if configured == Settings().database_url else configured
-    target = Target(url, args.keep)
+    target = Target(own_database(DEFAULT_URL), args.keep)
     service = CredentialService(database_url=target.url)
     try:
         result = measure(args, target, service)

@@ -44,20 +44,15 @@ from typing import Any
 from urllib.parse import urlencode
 
 from application.service import CredentialService
-from application.settings import Settings
 from benchmarks.histories import TODAY, Histories, SetClock, load
-from benchmarks.http_api import report_schema
 from benchmarks.server import Client, Server
-from benchmarks.target import Target
-from benchmarks.workers import machine_figures, machine_row, ms, percentile
+from benchmarks.target import Target, drop_report_schemas, own_database, read_models, report_schema
+from benchmarks.workers import machine_figures, machine_row, ms, percentile, timed
 from domain.credential import credential_id
 from domain.errors import CredentialError
 from domain.events import ActivityClaimed, RenewalSubmitted
 from domain.rules import ActivityClaim
 from projections.answers import revision_rows, revisions_of
-from projections.backends import open_read_models
-from projections.projector import Projector
-from projections.store import DEFAULT_PREFIX
 from web.schemas import shared
 from web.schemas.reports import RevisionsReportDocument
 
@@ -148,12 +143,6 @@ def generate(target: Target, service: CredentialService, args: argparse.Namespac
     return [m for members in kinds.values() for m in members], corrections
 
 
-def timed(action: Callable[[], Any]) -> tuple[Any, float]:
-    began = time.perf_counter()
-    result = action()
-    return result, time.perf_counter() - began
-
-
 def status_reads(client: Client, members: Sequence[str], count: int, seed: int) -> list[float]:
     """The latency of each of `count` status reads (today's, as known now) of random members."""
     rng = random.Random(seed)
@@ -180,10 +169,8 @@ def measure(args: argparse.Namespace, target: Target, service: CredentialService
     (members, corrections), generating = timed(lambda: generate(target, service, args))
     events, _ = target.counts(service)
     print(f"loaded {events} events of {len(members)} members in {generating:.1f} s", flush=True)
-    location = {"report_schema": report_schema(target), "report_prefix": DEFAULT_PREFIX}
-    models = open_read_models(service, **location)
-    projector = Projector(service, models, build_parts=args.parts)
-    try:
+    with read_models(target, service, args.parts) as projector:
+        models = projector.models
         _, filling = timed(projector.catch_up)
         revision_count = models.fetch("SELECT COUNT(*) FROM {revisions}", {})[0][0]
         print(f"read models filled from zero in {filling:.1f} s ({revision_count} revision rows)", flush=True)
@@ -196,9 +183,6 @@ def measure(args: argparse.Namespace, target: Target, service: CredentialService
         lag = projector.lag()
         _, rebuilding = timed(projector.rebuild)
         print(f"rebuilt after it in {rebuilding:.1f} s", flush=True)
-    finally:
-        projector.close()
-        models.close()
     return {
         "backend": target.backend,
         "members": len(members),
@@ -273,18 +257,13 @@ def table(r: dict[str, Any]) -> list[str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    # Unless a store is configured, a PostgreSQL database of its own, not the service's SQLite file.
-    configured = Settings.from_environment().database_url
-    url = DEFAULT_URL if configured == Settings().database_url else configured
-    target = Target(url, args.keep)
+    target = Target(own_database(DEFAULT_URL), args.keep)
     service = CredentialService({"POSTGRES_POOL_SIZE": "1"}, database_url=target.url)
     try:
         result = measure(args, target, service)
     finally:
         service.close()
-        if target.backend == "postgres" and not args.keep:
-            target.drop_schema(report_schema(target))
-            target.drop_schema(f"{report_schema(target)}_build")
+        drop_report_schemas(target)
         target.cleanup()
     for line in table(result):
         print(line)

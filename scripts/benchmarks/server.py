@@ -37,9 +37,10 @@ class Client:
         self.head = f"Host: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\n"
         self.sock: socket.socket | None = None
 
-    def call(self, method: str, path: str, body: Any = None, expect: int = 200) -> bytes:
+    def call(self, method: str, path: str, body: Any = None, expect: int = 200, accept: str | None = None) -> bytes:
         data = b"" if body is None else json.dumps(body).encode()
         typed = f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n" if body is not None else ""
+        typed += f"Accept: {accept}\r\n" if accept is not None else ""
         request = f"{method} {path} HTTP/1.1\r\n{self.head}{typed}\r\n".encode() + data
         if self.sock is None:
             self.sock = socket.create_connection(self.address, timeout=60)

@@ -1,5 +1,6 @@
 """The store under test: a fresh PostgreSQL schema (the database is created if missing) or a
-fresh SQLite file beside the configured one, and raw connections to it outside the library."""
+fresh SQLite file beside the configured one, raw connections to it outside the library, and
+the read models kept beside it (in a report schema of the run's own)."""
 
 from __future__ import annotations
 
@@ -16,13 +17,23 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 import psycopg
 
 from application.service import CredentialService
-from application.settings import Settings
+from application.settings import DEFAULT_REPORT_SCHEMA, Settings
 from application.storage import storage_from_url
+from projections.backends import open_read_models
+from projections.projector import Projector
+from projections.store import DEFAULT_PREFIX
 
 
 def database_url(url: str | None = None) -> str:
     """--url, else the database URL setting (CREDENTIALS_DATABASE_URL), else the project's default (SQLite)."""
     return url or Settings.from_environment().database_url
+
+
+def own_database(default_url: str) -> str:
+    """The configured store (CREDENTIALS_DATABASE_URL), unless none is: then `default_url`, a
+    PostgreSQL database of the section's own, not the service's SQLite file."""
+    configured = Settings.from_environment().database_url
+    return default_url if configured == Settings().database_url else configured
 
 
 @dataclass(frozen=True)
@@ -127,3 +138,28 @@ class Target:
             # The file, its journal (-wal, -shm) and the rebuild's lock file beside it.
             for path in self.path.parent.glob(f"{self.path.name}*"):
                 path.unlink(missing_ok=True)
+
+
+def report_schema(target: Target) -> str:
+    """The server's report tables go in a schema of the run's own, never the live one."""
+    return f"{target.schema}_reports" if target.backend == "postgres" else DEFAULT_REPORT_SCHEMA
+
+
+def drop_report_schemas(target: Target) -> None:
+    """The run's report schema and the one a rebuild builds beside it (PostgreSQL; unless --keep)."""
+    if target.backend == "postgres" and not target.keep:
+        target.drop_schema(report_schema(target))
+        target.drop_schema(f"{report_schema(target)}_build")
+
+
+@contextmanager
+def read_models(target: Target, service: CredentialService, parts: int) -> Iterator[Projector]:
+    """The read models in the run's report schema (where the server reads them), and a projector
+    over them filling them with `parts` processes; both closed after."""
+    models = open_read_models(service, report_schema=report_schema(target), report_prefix=DEFAULT_PREFIX)
+    projector = Projector(service, models, build_parts=parts)
+    try:
+        yield projector
+    finally:
+        projector.close()
+        models.close()

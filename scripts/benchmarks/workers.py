@@ -36,6 +36,13 @@ def machine_row(figures: dict[str, Any]) -> tuple[str, str, str]:
     return "machine", f"{figures['cores']} cores", f"load average {load[0]} before, {load[1]} after"
 
 
+def timed(action: Callable[[], Any]) -> tuple[Any, float]:
+    """What `action` returns, and the seconds it took."""
+    began = time.perf_counter()
+    result = action()
+    return result, time.perf_counter() - began
+
+
 def percentile(samples: Sequence[float], fraction: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else float("nan")

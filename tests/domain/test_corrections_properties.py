@@ -104,16 +104,19 @@ def audited_short(facts: list[CredentialFact], cycle: Cycle, on: date, replace_b
                           **common)]
 
 
-def window_opened(facts: list[CredentialFact], on: date) -> bool:
-    """Whether a correction decided on `on` opened a replacement window that day."""
+def window_opened(facts: list[CredentialFact], on: date) -> tuple[date, date | None] | None:
+    """The replacement window a correction decided on `on` opened that day (the start of the cycle it
+    is for, and its replacement date), or None."""
     audit = replay(facts, on, None, BOOK).audit
-    return audit is not None and audit.by_correction and audit.selected_on == on
+    if audit is None or not audit.by_correction or audit.selected_on != on:
+        return None
+    return audit.cycle.start, audit.replace_by
 
 
 def weighed_differently(original: list[CredentialFact], fact: CredentialFact, withdrawn: list[CredentialFact],
                         never: list[CredentialFact]) -> date:
     """The first day a correction recorded after `fact` opened a window in one history and not in
-    the other, or `date.max`."""
+    the other, or one for another cycle, or `date.max`."""
     later = [f for f in original if f.timestamp > fact.timestamp]
     days = {f.effective_on if isinstance(f, FactWithdrawn) else f.decided_on for f in later
             if isinstance(f, (FactWithdrawn, ActivityAmended))}

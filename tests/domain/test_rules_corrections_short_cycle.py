@@ -54,8 +54,8 @@ def test_a_withdrawal_leaving_a_renewed_cycle_short_owes_replacement_cecs_90_day
         D("2023-05-01"), AuditState.REPLACEMENT_DUE, D("2022-12-31"), 45, 30, D("2023-05-01"), D("2023-07-30"))
     assert status.reason == (
         "active since 2019-05-10: CPT cycle 2023-01-01 to 2025-12-31 with 0 of 45 CECs counted (45 more needed by "
-        "2025-12-31); a correction on 2023-05-01 left the renewed cycle ended 2022-12-31 short with 30 of 45 CECs, replacement CECs due by "
-        "2023-07-30")
+        "2025-12-31); a correction on 2023-05-01 left the renewed cycle ended 2022-12-31 short with 30 of 45 CECs, "
+        "replacement CECs due by 2023-07-30")
     assert on(service, "2023-04-30").audit is None
     assert on(service, "2023-07-30").status is Status.ACTIVE
 

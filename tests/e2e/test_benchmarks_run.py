@@ -23,6 +23,7 @@ QUICK = {
              "--members", "30"],
     "projections": ["--events", "3000", "--burst", "50", "--parts", "2"],
     "revisions": ["--members", "200", "--repeat", "1", "--status-reads", "10", "--workers", "1", "--parts", "2"],
+    "worklist": ["--members", "200", "--templates", "20", "--repeat", "1", "--workers", "1", "--parts", "2"],
 }
 
 REPORTED = {
@@ -30,6 +31,8 @@ REPORTED = {
     "http": {"http_command_per_s", "raw_txn_per_s", "http_command_ratio", "get_status_p50_ms", "get_status_p99_ms"},
     "projections": {"raw_scan_rows_per_s", "catch_up_events_per_s", "rebuild_s", "follow_new_events_per_s"},
     "revisions": {"status_p50_ms", "report_ms", "replay_s", "report_vs_status", "replay_vs_status", "members"},
+    "worklist": {"status_counts_ms", "worklist_ms", "worklist_vs_status_counts", "worklist_csv_ms", "days", "targets",
+                 "targets_met", "reminder_run_ms", "members"},
 }
 
 
@@ -104,3 +107,19 @@ def test_the_revisions_benchmark_reports_what_the_replay_reports_and_follows_its
     assert figures["report_rows"] > 0
     assert figures["report_matches_replay"] is True
     assert figures["lag_after"] == 0
+
+
+def test_the_worklist_benchmark_lists_what_the_replay_lists_and_reminds_once(runs: dict[str, Run]) -> None:
+    """The worklist of each day asked, from the server, equal to the replay on every member; its CSV
+    lists the same items; a reminder run issues reminders, and the same run again none."""
+    figures = runs["worklist"].figures
+    assert figures["members"] == 200
+    assert figures["checked_members"] == 200
+    assert figures["worklist_matches_replay"] is True
+    assert figures["csv_lists_the_items"] is True
+    assert [day["day"] for day in figures["days"]] == ["today", "mid_december", "years_back"]
+    assert all(day["matches_replay"] and day["worklist_ms"] > 0 and day["status_counts_ms"] > 0
+               for day in figures["days"])
+    assert sum(day["items"] for day in figures["days"]) > 0
+    assert figures["reminders_issued"] > 0
+    assert figures["reminder_rerun_issued"] == 0

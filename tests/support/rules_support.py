@@ -20,7 +20,7 @@ from application.service import CredentialService
 from domain.credential import Credential, Stamp, credential_id
 from domain.document import CredentialStatus, status_of
 from domain.errors import CredentialError
-from domain.events import CredentialFact
+from domain.events import CredentialFact, ReminderIssued
 from domain.fold import Fold
 from domain.policy import DEFAULT_POLICY, PolicyBook
 from domain.rules import ActivityClaim
@@ -138,6 +138,10 @@ class Ledger:
 
     def amend(self, activity_id: str, activity: ActivityClaim, reason: str = "typed wrong") -> Decimal:
         return self.credential.amend_activity(activity_id, activity, reason, self.book, self.stamp())
+
+    def remind(self, on: str) -> list[ReminderIssued]:
+        """Run the reminders for `on`: those it issues."""
+        return self.credential.issue_reminders(D(on), self.book, self.stamp())
 
     def record_on(self, day: str) -> Ledger:
         """Record the next commands on `day` (never earlier than the last one: recorded times only go forward)."""

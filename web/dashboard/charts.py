@@ -26,6 +26,7 @@ class Part:
     label: str  # for a person: legends and tooltips
     tone: str  # the CSS class that colours it
     value: Quantity
+    link: str | None = None  # where what it counts is listed (a plain link: the pages run no script)
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,17 @@ class BarChart:
     rows: tuple[PlacedRow, ...]
     ticks: tuple[Tick, ...]
     legend: tuple[Part, ...]  # one entry per tone used; empty when the row labels say it all
+
+    @property
+    def linked(self) -> bool:
+        """Whether any part is a link: then the chart is a group of links to assistive technology,
+        not one picture (whose parts it would not announce)."""
+        return any(placed.part.link for row in self.rows for placed in row.parts)
+
+    def link(self, row_key: str, part_key: str) -> str | None:
+        """The link of a row's part, for the table beside the chart; None if it has none (or no shape)."""
+        return next((placed.part.link for row in self.rows if row.row.key == row_key
+                     for placed in row.parts if placed.part.key == part_key), None)
 
 
 def nice_step(maximum: float, ticks: int = 4) -> float:

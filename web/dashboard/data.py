@@ -1,13 +1,13 @@
 """Where the staff pages get their data.
 
 Reports come from the read-model tables, brought up to date first, exactly as /reports/*
-answers them (web.services.answer_reports). Member pages read one member through the application
-service, as the member endpoints do, so their as-of and known-at answers stay exact.
+answers them (web.services.answer_reports), and so do the members lists behind their counts.
+Member pages read one member through the application service, as the member endpoints do, so
+their as-of and known-at answers stay exact.
 """
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -22,7 +22,7 @@ from domain.guards import check_withdrawable
 from domain.policy_register import VersionRecord
 from domain.replay import replay
 from domain.revisions import Revision
-from projections.answers import AuditsReport, CecCategories, RenewalsDue, StatusCounts
+from projections.answers import AuditsReport, CecCategories, MemberFilter, MemberList, RenewalsDue, StatusCounts
 from web.dashboard.moments import Moment, moments
 from web.services import answer_reports, service
 
@@ -33,12 +33,6 @@ class DashboardReports:
     renewals_due: RenewalsDue
     audits: AuditsReport
     cec_categories: CecCategories
-
-
-@dataclass(frozen=True)
-class MemberSummary:
-    member_id: str
-    name: str | None
 
 
 @dataclass(frozen=True)
@@ -75,15 +69,15 @@ def dashboard_reports(on: date, year: int) -> DashboardReports:
         queries.cec_categories(year)))
 
 
-def members_matching(text: str, limit: int) -> list[MemberSummary]:
-    """Members whose id or name contains `text` (any case), in the order first recorded.
+def member_list(on: date, wanted: MemberFilter, offset: int, limit: int) -> MemberList:
+    """The members `wanted` admits on `on`, with their status and level then, from the reports'
+    tables as the dashboard's counts are: a page of `limit` from `offset`, by member id."""
+    return answer_reports(lambda queries: queries.member_list(on, wanted, offset, limit))
 
-    Reads only the CredentialOpened notifications, which carry both, so a search never
-    loads a member's whole history."""
-    wanted = text.casefold()
-    matching = (MemberSummary(opened.member_id, opened.name) for opened in service().openings()
-                if wanted in opened.member_id.casefold() or wanted in (opened.name or "").casefold())
-    return list(itertools.islice(matching, limit))
+
+def levels() -> list[str]:
+    """Every certification code any version of the policy book names, by code."""
+    return sorted({code for version in service().book().versions for code in version.certifications})
 
 
 def member(member_id: str, on: date, known_at: datetime | None, horizon: date) -> MemberRecord:

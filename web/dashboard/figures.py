@@ -1,20 +1,32 @@
 """The dashboard's charts, built from the report dataclasses, a member's transitions and the
-member's recorded moments (the bitemporal picture)."""
+member's recorded moments (the bitemporal picture). A bar of a report links to the list of the
+members it counts (`ListLink`), asked with the report's own date and year."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 
 from domain.fold import Transition
 from domain.states import Status
 from domain.timeline import StatusPeriod
-from projections.answers import AuditsReport, CecCategories, RenewalsDue, StatusCounts
+from projections.answers import (
+    NO_LEVEL,
+    AuditsReport,
+    AuditsSelected,
+    CecCategories,
+    CyclesEnding,
+    MemberFilter,
+    Renewal,
+    RenewalsDue,
+    StatusCounts,
+)
 from web.dashboard.charts import BandChart, BarChart, Part, Period, Row, band_chart, horizontal_bars, vertical_bars
 from web.dashboard.moments import Moment
 from web.dashboard.picture import Picture, StoryBand, story_picture
 from web.dashboard.wording import (
     MONTHS,
+    RENEWALS,
     Facts,
     humanize,
     moment,
@@ -25,9 +37,11 @@ from web.dashboard.wording import (
     standing,
 )
 
-NO_LEVEL = "no level"
+NO_LEVEL_LABEL = "no level"
 LEVEL_TONES = 8  # tone-0 .. tone-7 in dashboard.css
 PICTURE_AHEAD = timedelta(days=183)  # the picture runs to about half a year after today
+# The members list behind a bar: the members it counts on a date (`member_list.list_link`).
+ListLink = Callable[[date, MemberFilter], str]
 
 
 def status_label(status: str) -> str:
@@ -42,11 +56,12 @@ def level_tones(counts: StatusCounts) -> dict[str | None, str]:
     return tones
 
 
-def status_chart(counts: StatusCounts) -> BarChart:
+def status_chart(counts: StatusCounts, link: ListLink) -> BarChart:
     tones = level_tones(counts)
     rows = []
     for status in Status:
-        parts = tuple(Part(row.level or "none", row.level or NO_LEVEL, tones[row.level], row.members)
+        parts = tuple(Part(row.level or "none", row.level or NO_LEVEL_LABEL, tones[row.level], row.members,
+                           link(counts.on, MemberFilter(status=status.value, level=row.level or NO_LEVEL)))
                       for row in counts.rows if row.status == status.value)
         rows.append(Row(status.value, status_label(status.value), parts))
     return horizontal_bars(
@@ -55,22 +70,26 @@ def status_chart(counts: StatusCounts) -> BarChart:
         rows)
 
 
-def renewals_chart(report: RenewalsDue) -> BarChart:
+def renewals_chart(report: RenewalsDue, link: ListLink) -> BarChart:
     rows = []
     for month in report.months:
-        rows.append(Row(str(month.month), MONTHS[month.month - 1][:3], (
-            Part("renewed_on_time", "renewed on time", "tone-renewed", month.renewed - month.renewed_late),
-            Part("renewed_late", "renewed late (grace period)", "tone-renewed-late", month.renewed_late),
-            Part("not_renewed", "not renewed", "tone-not-renewed", month.not_renewed),
-        )))
+        counts = {Renewal.ON_TIME: (month.renewed - month.renewed_late, "tone-renewed"),
+                  Renewal.LATE: (month.renewed_late, "tone-renewed-late"),
+                  Renewal.NOT_RENEWED: (month.not_renewed, "tone-not-renewed")}
+        rows.append(Row(str(month.month), MONTHS[month.month - 1][:3], tuple(
+            Part(renewal.value, RENEWALS[renewal.value], tone, count,
+                 link(report.as_of, MemberFilter(counted=CyclesEnding(report.year, month.month, renewal.value))))
+            for renewal, (count, tone) in counts.items())))
     return vertical_bars(
         "renewals-due", f"Renewals due in {report.year}, by month the cycle ends",
         f"{report.due} cycles end in {report.year}; {report.renewed} renewed as of {report.as_of}", rows)
 
 
-def audits_chart(report: AuditsReport) -> BarChart:
-    rows = [Row(row.state, humanize(row.state), (Part(row.state, "audits", f"tone-{row.state}", row.audits),))
-            for row in report.by_state]
+def audits_chart(report: AuditsReport, link: ListLink) -> BarChart:
+    rows = [Row(row.state, humanize(row.state), (Part(
+        row.state, "audits", f"tone-{row.state}", row.audits,
+        link(report.as_of, MemberFilter(counted=AuditsSelected(report.year, row.state)))),))
+        for row in report.by_state]
     return horizontal_bars(
         "audits", f"Audits selected in {report.year}, by state on {report.as_of}",
         f"{report.selected} audits selected in {report.year}", rows, legend=False)

@@ -1,6 +1,6 @@
-"""The staff pages: the dashboard of reports, the member search and a member's page (its
-status, the status over time, how the story changed as facts were recorded, the revisions and
-every recorded fact, with the staff's correction forms).
+"""The staff pages: the dashboard of reports (each bar a link to the members behind it, listed by
+`member_list`) and a member's page (its status, the status over time, how the story changed as
+facts were recorded, the revisions and every recorded fact, with the staff's correction forms).
 
 The forms that ask something are GETs, so every view is a link staff can bookmark or share;
 those that change something post to their own routes (`corrections`, `policy_page`).
@@ -8,19 +8,20 @@ those that change something post to their own routes (`corrections`, `policy_pag
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from flask import redirect, render_template, request, url_for
-from werkzeug.wrappers import Response as BaseResponse
+from flask import render_template, request, url_for
 
 from application.service import HistoryEntry
 from domain.events import ActivityClaimed
 from web.auth import Permission
 from web.dashboard import data, figures
 from web.dashboard.access import page
+from web.dashboard.arguments import date_arg, time_arg, year_arg
 from web.dashboard.blueprint import Refusal, dashboard
-from web.dashboard.forms import invalid, new_submission_key
+from web.dashboard.forms import new_submission_key
+from web.dashboard.member_list import list_link
 from web.dashboard.wording import (
     Facts,
     fact_details,
@@ -30,75 +31,26 @@ from web.dashboard.wording import (
     moment_label,
     voided_note,
 )
-from web.fields import EARLIEST, LATEST
 
-SEARCH_LIMIT = 50
 AHEAD = timedelta(days=365)  # the status band runs to about a year after today
-
-
-def _date_arg(name: str, default: date) -> date:
-    text = request.args.get(name, "").strip()
-    if not text:
-        return default
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        raise invalid(name, f"{text!r} is not a date YYYY-MM-DD") from None
-    if not EARLIEST <= day <= LATEST:
-        raise invalid(name, f"dates must be between {EARLIEST} and {LATEST}")
-    return day
-
-
-def _year_arg(name: str, default: int) -> int:
-    text = request.args.get(name, "").strip()
-    if not text:
-        return default
-    # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
-    if not (text.isascii() and text.isdigit()) or not EARLIEST.year <= int(text) <= LATEST.year:
-        raise invalid(name, f"{text!r} is not a year between {EARLIEST.year} and {LATEST.year}")
-    return int(text)
-
-
-def time_arg(name: str) -> datetime | None:
-    """An ISO time; without an offset it is UTC, as the form's datetime-local input says."""
-    text = request.args.get(name, "").strip()
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise invalid(name, f"{text!r} is not a time YYYY-MM-DDTHH:MM[:SS][+HH:MM]") from None
-    if not EARLIEST.year <= moment.year <= LATEST.year:
-        raise invalid(name, f"times must be in the years {EARLIEST.year} to {LATEST.year}")
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 @dashboard.get("/dashboard")
 @page(Permission.REPORT)
 def overview() -> str:
     today = data.today()
-    on = _date_arg("on", today)
-    year = _year_arg("year", on.year)
+    on = date_arg("on", today)
+    year = year_arg("year", on.year)
     reports = data.dashboard_reports(on, year)
+    # Each bar (or part of one) links to the members list behind it (no script: a plain link).
     charts = {
-        "status": figures.status_chart(reports.status_counts),
-        "renewals": figures.renewals_chart(reports.renewals_due),
-        "audits": figures.audits_chart(reports.audits),
+        "status": figures.status_chart(reports.status_counts, list_link),
+        "renewals": figures.renewals_chart(reports.renewals_due, list_link),
+        "audits": figures.audits_chart(reports.audits, list_link),
         "cecs": figures.cec_chart(reports.cec_categories),
     }
     return render_template("dashboard/overview.html", today=today, on=on, year=year, reports=reports,
                            charts=charts, level_tones=figures.level_tones(reports.status_counts))
-
-
-@dashboard.get("/dashboard/members")
-@page(Permission.READ)
-def member_search() -> str | BaseResponse:
-    text = request.args.get("q", "").strip()
-    if text and data.is_member(text):
-        return redirect(url_for("dashboard.member", member_id=text), 303)
-    found = data.members_matching(text, SEARCH_LIMIT + 1)
-    return render_template("dashboard/members.html", q=text, members=found[:SEARCH_LIMIT],
-                           more=len(found) > SEARCH_LIMIT)
 
 
 @dashboard.get("/dashboard/members/<member_id>")
@@ -111,7 +63,7 @@ def member_page(member_id: str, refusal: Refusal | None = None) -> tuple[str, in
     """The member page and its status: 200, or a refused correction's status with the refusal
     shown beside the withdrawal form (which keeps what was typed)."""
     today = data.today()
-    on = _date_arg("on", today)
+    on = date_arg("on", today)
     known_at = time_arg("known_at")
     horizon = max(today, on) + AHEAD
     record = data.member(member_id, on, known_at, horizon)

@@ -28,9 +28,9 @@ from domain.policy_values import policy_values
 from web.auth import Permission
 from web.dashboard import data
 from web.dashboard.access import form, page
+from web.dashboard.arguments import time_arg
 from web.dashboard.blueprint import REFUSALS, Refusal, dashboard, refusal_of
 from web.dashboard.forms import invalid, json_field, new_submission_key, read_form, submission_key
-from web.dashboard.pages import time_arg
 from web.dashboard.wording import moment, moment_input
 from web.schemas.policy import AdoptionBody, VersionWithdrawalBody
 from web.services import service

@@ -34,6 +34,9 @@ from web.schemas.events import ENVELOPE
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December")
+# How a cycle due for renewal stands (`projections.answers.Renewal`), on the renewals chart and list.
+RENEWALS = {"renewed_on_time": "renewed on time", "renewed_late": "renewed late (grace period)",
+            "not_renewed": "not renewed"}
 ACRONYMS = {"acsm": "ACSM", "acls": "ACLS", "hfj": "HFJ", "cpr": "CPR", "bls": "BLS", "cec": "CEC"}
 # Each recorded fact's kind as staff say it; the model's event name stays in data-event.
 FACT_KINDS = {

@@ -53,6 +53,15 @@ class AuditDocument(Schema):
         return {**vars(audit), "state": audit.state.value}
 
 
+class NeededDocument(Schema):
+    cecs_missing = Cecs(required=True, metadata={"description": "CECs still missing to meet the requirement"})
+    capped_cecs_room = Cecs(required=True, metadata={
+        "description": "how many more teaching and lecturing CECs could still count under the cap"})
+    earn_by = Date(required=True, metadata={
+        "description": "the day to earn them by: the cycle's end, or the end of grace once it ended unrenewed"})
+    renew_by = Date(required=True, metadata={"description": "the last day to renew at all: the end of grace"})
+
+
 class StatusDocument(Schema):
     member_id = fields.String(required=True)
     on = Date(required=True)
@@ -72,6 +81,9 @@ class StatusDocument(Schema):
         "description": "the policy version in force on `on`, among those known at `known_at`",
         "example": "2012-06-01",
     })
+    needed = fields.Nested(NeededDocument, required=True, allow_none=True, metadata={
+        "description": "what the cycle still needs while it owes a renewal; null when none is owed",
+    })
 
     @pre_dump
     def _flatten(self, answer: MemberStatus, **_: Any) -> dict[str, Any]:
@@ -83,6 +95,7 @@ class StatusDocument(Schema):
             "status": status.status.value,
             "certifications": list(status.certifications),
             "cycle": None if status.cycle is None else vars(status.cycle),
+            "needed": None if status.needed is None else vars(status.needed),
         }
 
 

@@ -95,6 +95,17 @@ class ActivityAmendedData(ActivityClaimedData):
     decided_on = Date(required=True)
 
 
+class ReminderIssuedData(Schema):
+    """Its `effective_on` is the day of the run that issued it (`issued_on`)."""
+
+    reminder_id = fields.String(required=True)
+    kind = fields.String(required=True)
+    due_on = Date(required=True)
+    days_before = fields.Integer(required=True)
+    subject = fields.String(required=True)
+    message = fields.String(required=True)
+
+
 DATA_SCHEMAS: dict[type[events.CredentialFact], Schema] = {
     events.CredentialOpened: CredentialOpenedData(),
     events.Certified: CertifiedData(),
@@ -107,6 +118,7 @@ DATA_SCHEMAS: dict[type[events.CredentialFact], Schema] = {
     events.Invalidated: LapseData(),
     events.FactWithdrawn: FactWithdrawnData(),
     events.ActivityAmended: ActivityAmendedData(),
+    events.ReminderIssued: ReminderIssuedData(),
 }
 
 
