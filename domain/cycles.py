@@ -12,6 +12,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 
 from domain import rules
 from domain.policy import Policy
@@ -38,13 +39,33 @@ class Cycle:
     renewed_on: date | None = None
     required_at_renewal: Decimal | None = None  # what an audit of it is held to
     required_at_close: Decimal | None = None
-    credits: list[Credit] = field(default_factory=list)
+    credits: list[Credit] = field(default_factory=list, init=False)
+    # Running totals of the credits that count (kept by `add`): most counts need no pass over them.
+    _plain: Decimal = field(default=Decimal(0), init=False, repr=False)
+    _capped: Decimal = field(default=Decimal(0), init=False, repr=False)
+    _claimed: Decimal = field(default=Decimal(0), init=False, repr=False)
+
+    def add(self, credit: Credit) -> None:
+        self.credits.append(credit)
+        self._claimed += credit.cecs
+        if credit.counted and credit.capped:
+            self._capped += credit.cecs
+        elif credit.counted:
+            self._plain += credit.cecs
+
+    @cached_property
+    def grace_ends_on(self) -> date:
+        """The last day of the grace period that follows the cycle unrenewed."""
+        return rules.grace_ends_on(self.end, self.policy)
 
     def claimed(self) -> Decimal:
-        return sum((c.cecs for c in self.credits), Decimal(0))
+        return self._claimed
 
     def counted(self, required: Decimal, excluded: AbstractSet[str] = frozenset(), *,
                 replacement_only: bool = False) -> Decimal:
+        cap = required * self.policy.teaching_cap_fraction
+        if not excluded and not replacement_only:
+            return self._plain + min(self._capped, cap)
         plain = capped = Decimal(0)
         for credit in self.credits:
             if not credit.counted or credit.activity_id in excluded:
@@ -55,13 +76,11 @@ class Cycle:
                 capped += credit.cecs
             else:
                 plain += credit.cecs
-        cap = required * self.policy.teaching_cap_fraction
         return plain + min(capped, cap)
 
     def capped_room(self, required: Decimal) -> Decimal:
         """How many more teaching and lecturing CECs could still count under the cap."""
-        capped = sum((c.cecs for c in self.credits if c.counted and c.capped), Decimal(0))
-        return max(required * self.policy.teaching_cap_fraction - capped, Decimal(0))
+        return max(required * self.policy.teaching_cap_fraction - self._capped, Decimal(0))
 
     def short_of_renewal(self) -> bool:
         """Renewed, and now below the requirement it was renewed at."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal, NamedTuple
 
-from domain import rules
 from domain.cycles import Audit, Cycle
 from domain.policy import PolicyBook
 from domain.rules import ONE_DAY
@@ -29,10 +28,7 @@ class Deadline(NamedTuple):
 
 
 def earliest_deadline(cycle: Cycle, in_grace: bool, audit: Audit | None, book: PolicyBook) -> Deadline:
-    if in_grace:
-        ends = Deadline(rules.grace_ends_on(cycle.end, cycle.policy) + ONE_DAY, "grace")
-    else:
-        ends = Deadline(cycle.end + ONE_DAY, "cycle")
+    ends = Deadline(cycle.grace_ends_on + ONE_DAY, "grace") if in_grace else Deadline(cycle.end + ONE_DAY, "cycle")
     # Asked before every fact, so the common case (no audit deadline can fall due) is short.
     if audit is None or audit.state is AuditState.PASSED:
         return ends

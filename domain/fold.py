@@ -157,7 +157,7 @@ class Fold(FoldState):
             return
         audit = self.audit
         credit.replacement = audit is not None and target is audit.cycle
-        target.credits.append(credit)
+        target.add(credit)
         if audit is not None and credit.replacement and audit.proven() >= audit.required:
             self._audit_passed(credit.completed_on)
 

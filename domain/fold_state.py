@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from domain import rules
 from domain.corrections import CorrectionDecided
@@ -33,8 +34,7 @@ class Needed:
     renew_by: date
 
 
-@dataclass(frozen=True)
-class FeeBasis:
+class FeeBasis(NamedTuple):
     """What a renewal fee follows from, the state aside from the day: the certifications held,
     the day the renewal window opens and whether the renewal would be late. The read models
     price every day of a period from its basis, as the fold prices the day it is on."""
@@ -108,7 +108,7 @@ class FoldState:
     def grace_ends_on(self) -> date | None:
         if not self.in_grace or self.cycle is None:
             return None
-        return rules.grace_ends_on(self.cycle.end, self.cycle.policy)
+        return self.cycle.grace_ends_on
 
     def cycle_owing_renewal(self) -> Cycle | None:
         """The current cycle while it still owes a renewal (unrenewed, the credential not invalid)."""
@@ -142,7 +142,7 @@ class FoldState:
         if cycle is None:
             return None
         required = self.required()
-        grace_ends = rules.grace_ends_on(cycle.end, cycle.policy)
+        grace_ends = cycle.grace_ends_on
         return Needed(
             cecs_missing=max(required - self.cycle_counted(cycle), Decimal(0)),
             capped_cecs_room=cycle.capped_room(required),

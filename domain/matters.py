@@ -14,10 +14,9 @@ while none was received, and what the audit accepts once it was.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from domain import rules
 from domain.cycles import Audit
@@ -29,8 +28,9 @@ MatterKind = Literal["renewal_due", "grace_ends", "proof_due", "replacement_due"
 MATTER_KINDS: tuple[MatterKind, ...] = ("renewal_due", "grace_ends", "proof_due", "replacement_due", "audit_year_ends")
 
 
-@dataclass(frozen=True)
-class Matter:
+class Matter(NamedTuple):
+    """A tuple, not a dataclass: the read models make one for every day a member's state changes."""
+
     kind: MatterKind
     due_on: date
     act_by: date
@@ -47,8 +47,11 @@ def open_matters(fold: FoldState) -> tuple[Matter, ...]:
     matters = []
     cycle = fold.cycle_owing_renewal()
     if cycle is not None:
-        grace_ends = rules.grace_ends_on(cycle.end, cycle.policy)
-        counted, required = fold.cycle_counted(cycle), fold.required()
+        # The current cycle, not invalid: held to what the certifications held require now.
+        required = fold.required()
+        audit = fold.audit
+        counted = cycle.counted(required, audit.rejected if audit is not None and audit.cycle is cycle else frozenset())
+        grace_ends = cycle.grace_ends_on
         if fold.in_grace:
             matters.append(Matter("grace_ends", grace_ends, grace_ends, counted, required))
         else:

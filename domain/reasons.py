@@ -72,7 +72,7 @@ def _lapse_reason(fold: Fold, word: str, lapse: Lapse | None) -> str:
             f"{cec_text(fold.cycle_counted(cycle))} of {cec_text(fold.required())} CECs counted"
         )
     if lapse is Lapse.GRACE_ENDED:
-        grace_end = rules.grace_ends_on(cycle.end, cycle.policy)
+        grace_end = cycle.grace_ends_on
         return f"{word} since {since}: grace period ended {grace_end} without a renewal"
     if audit is None:
         return f"{word} since {since}"

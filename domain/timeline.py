@@ -99,8 +99,7 @@ class ActivityRecord:
     cecs: Decimal
 
 
-@dataclass(frozen=True)
-class MatterPeriod:
+class MatterPeriod(NamedTuple):
     """Days on which the member's open matters (`domain.matters`), status and renewal fee stay
     the same: what a worklist for any of those days lists of the member."""
 
@@ -175,8 +174,9 @@ class _WatchedFold:
         audit = fold.audit
         seen = _Seen(day, fold.status, top.code if top else None,
                      audit.selected_on if audit else None, audit.state if audit else None)
-        if self.watch_matters:
-            seen = seen._replace(matters=open_matters(fold), fee=fold.fee_basis())
+        if self.watch_matters and (matters := open_matters(fold)):
+            # The fee matters only on days with a matter: the worklist is all that reads it.
+            seen = seen._replace(matters=matters, fee=fold.fee_basis())
         if self.seen and self.seen[-1].day == day:
             self.seen[-1] = seen
         else:

@@ -1,7 +1,8 @@
 """A small demo data set: members in each situation staff ask about, dated around today.
 
 Dates are relative to the service's today, so the demo shows renewals due this year, a
-grace period, an audit awaiting proof and so on whenever it is loaded.
+grace period, an audit awaiting proof and so on whenever it is loaded, with the reminders a run
+for today issues.
 """
 
 from __future__ import annotations
@@ -84,4 +85,7 @@ def load_demo(app: CredentialService) -> int:
     app.execute(ClaimActivity("demo-new", ActivityClaim("college_course", "Exercise physiology",
                                                         demo.today - timedelta(days=20), credit_hours=Decimal(3),
                                                         grade="B+", evidence="transcript")))
+    # Today's reminders, as the daily run would have issued them: the outbox and the members'
+    # histories show what a member was told.
+    app.issue_reminders(demo.today)
     return 8

@@ -81,21 +81,23 @@ def _wants_csv() -> bool:
     return request.accept_mimetypes.best_match([JSON, CSV], default=JSON) == CSV
 
 
-def _csv_response(op: Operation, dumped: dict[str, Any]) -> Response:
-    assert op.csv_rows is not None
-    rows_field = shared(op.answer).fields[op.csv_rows]
+def csv_response(answer: type[Schema], rows: str, dumped: dict[str, Any]) -> Response:
+    """The list `rows` of an answer dumped by `answer`, as CSV: its columns in the order the
+    schema declares them (the staff pages' downloads use it too, so both say the same)."""
+    rows_field = shared(answer).fields[rows]
     columns = [f.data_key or name for name, f in rows_field.inner.schema.fields.items()]  # type: ignore[attr-defined]
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows(dumped[op.csv_rows])
+    writer.writerows(dumped[rows])
     return Response(out.getvalue(), mimetype=CSV)
 
 
 def _respond(op: Operation, result: Any) -> Response:
     answer = result if isinstance(result, Answer) else Answer(result)
     dumped = shared(op.answer).dump(answer.body)
-    response = _csv_response(op, dumped) if op.csv_rows is not None and _wants_csv() else jsonify(dumped)
+    csv_rows = op.csv_rows if op.csv_rows is not None and _wants_csv() else None
+    response = jsonify(dumped) if csv_rows is None else csv_response(op.answer, csv_rows, dumped)
     response.status_code = answer.status or op.status
     response.headers.update(answer.headers)
     return response

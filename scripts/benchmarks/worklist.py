@@ -12,12 +12,14 @@ memory (histories.py: certification, claims through each cycle, renewals, some a
 events each), then cloned under new member ids and bulk-loaded (COPY on PostgreSQL). In a share
 of the templates (--lapsed) staff then withdraw, by the real command, the last renewal (the cycle
 it renewed owes one again: due, in grace, or lapsed) or an audit's review (the audit awaits its
-proof, or the member is inactive for it), so that every kind of matter is on the worklists. The
-read models are then filled from zero by a Projector (`fill_s`).
+proof, or the member is inactive for it), so that inactive members, grace periods and audits are
+on the worklists beside renewals due. The read models are then filled from zero by a Projector
+(`fill_s`; its `matter_rows`: one per matter and period of the member's fold, tens a member).
 
 In one run, against the real server (`credentials serve`, --workers gunicorn workers), for each
-of three days (today, the histories' last; a mid-December, when a third of the cycles end on
-Dec 31; and a day years back), asked in turn --repeat times (the medians):
+of three days (today, the histories' last; the last mid-December, when the cycles of about a
+third of the members end on Dec 31; and a day six years back), asked in turn --repeat times
+(the medians):
   (a) GET /reports/status-counts?on=<day>: a plain report from the same read models, the baseline;
   (b) GET /worklists/due?on=<day>&within=<--within>, and as CSV (`Accept: text/csv`) for the
       mid-December; each in ms and as a ratio to (a) of the same day. Beside it, the same two
@@ -65,7 +67,7 @@ from web.schemas.deadlines import WorklistDocument
 
 DEFAULT_URL = "postgresql://root@127.0.0.1:5432/bench_worklist"
 TARGETS = {"worklist_vs_status_counts": 10, "worklist_ms": 1000}
-# The days asked: today, the latest mid-December before it, a day years back.
+# The days asked: today, the latest mid-December on or before it, a day years back.
 DAYS = {
     "today": TODAY,
     "mid_december": date(TODAY.year if date(TODAY.year, 12, 15) <= TODAY else TODAY.year - 1, 12, 15),

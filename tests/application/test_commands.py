@@ -24,6 +24,7 @@ from application.commands import (
     ClaimActivity,
     Command,
     DrawAuditSample,
+    IssueReminders,
     ReviewDocumentation,
     SelectForAudit,
     SubmitRenewal,
@@ -48,6 +49,7 @@ EXAMPLES: list[Command] = [
                   "30 hours typed for 3"),
     AdoptPolicyVersion("2030-01-01", D("2030-01-01"), {"late_fee": "30.00", "reminders": {"grace_ends": [14]}}),
     WithdrawPolicyVersion("2030-01-01", "adopted in error"),
+    IssueReminders(D("2028-03-01")),
 ]
 ANOTHER_VALUE_OF: dict[object, Any] = {str: "another", date: D("2001-02-03"), Decimal: Decimal("7.5"), int: 7}
 

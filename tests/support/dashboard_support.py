@@ -118,3 +118,15 @@ def send_form(client: FlaskClient, page_path: str, action: str, fields: dict[str
 def csrf_token(client: FlaskClient) -> str:
     """The session's CSRF token, as any signed-in page carries it (in its sign-out form)."""
     return hidden_fields(read(client, "/dashboard/members"), "/dashboard/logout")[CSRF_FIELD]
+
+
+def record_deadlines(api: Api) -> None:
+    """Members with deadlines ahead, of two levels: m-due (CPT 2022-03-01, 30 of 45 CECs, the cycle
+    ends 2025-12-31), m-ces (CES 2022-03-01, no CECs, the same cycle), m-done (CPT, renewed
+    2025-06-01) and m-audited (CPT, renewed 2025-09-01, selected for audit 2026-03-01)."""
+    api.certify("m-due", "CPT", "2022-03-01", name="Dana Due")
+    api.workshop("m-due", "2023-02-01", 30)
+    api.certify("m-ces", "CES", "2022-03-01", name="Cam Ces")
+    api.renewed_member("m-done", "2025-06-01")
+    api.renewed_member("m-audited", "2025-09-01")
+    api.ok(api.post("/members/m-audited/audits", {"selected_on": "2026-03-01"}))

@@ -1,5 +1,5 @@
-"""Reading the staff pages' query arguments: dates, years, months, times, page numbers, choices
-and search text.
+"""Reading the staff pages' query arguments: dates, years, months, times, page numbers, counts of
+days, choices and search text.
 
 Every view is a GET link staff can bookmark, edit or share, so any text may arrive: an empty
 argument is one not given, and a malformed one is the API's 400 `invalid_input` naming it (shown
@@ -24,6 +24,13 @@ MONTH = re.compile(r"(\d{4})-(\d{2})")
 LAST_PAGE = 1_000_000
 
 
+def _whole(text: str, low: int, high: int) -> bool:
+    """Whether `text` is a whole number from `low` to `high`, in ASCII digits (str.isdigit() also
+    accepts "²", which int() refuses), short enough to read (int() refuses thousands of digits)."""
+    return (text.isascii() and text.isdigit() and len(text.lstrip("0")) <= len(str(high))
+            and low <= int(text) <= high)
+
+
 def given(name: str) -> str:
     """The argument's text, blank around it taken off ("" when not given)."""
     return request.args.get(name, "").strip()
@@ -46,8 +53,7 @@ def year_arg(name: str, default: T) -> int | T:
     text = given(name)
     if not text:
         return default
-    # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
-    if not (text.isascii() and text.isdigit()) or not EARLIEST.year <= int(text) <= LATEST.year:
+    if not _whole(text, EARLIEST.year, LATEST.year):
         raise invalid(name, f"{text!r} is not a year between {EARLIEST.year} and {LATEST.year}")
     return int(text)
 
@@ -82,8 +88,18 @@ def page_arg(name: str) -> int:
     text = given(name)
     if not text:
         return 1
-    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= LAST_PAGE:
+    if not _whole(text, 1, LAST_PAGE):
         raise invalid(name, f"{text!r} is not a page number from 1 to {LAST_PAGE}")
+    return int(text)
+
+
+def count_arg(name: str, default: int, maximum: int) -> int:
+    """A whole number from 0 to `maximum` (a number of days ahead); `default` when not given."""
+    text = given(name)
+    if not text:
+        return default
+    if not _whole(text, 0, maximum):
+        raise invalid(name, f"{text!r} is not a whole number from 0 to {maximum}")
     return int(text)
 
 

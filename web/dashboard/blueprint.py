@@ -1,8 +1,8 @@
 """The staff pages' blueprint: HTML answers (errors included) under a strict policy.
 
 The API answers JSON errors; a person in a browser gets the same status, code and message
-as a page instead. Pages hold member data, so they are never cached, and they load nothing
-but the app's own stylesheet: no script, no CDN, no framing.
+as a page instead. Pages (and their CSV downloads) hold member data, so they are never
+cached, and they load nothing but the app's own stylesheet: no script, no CDN, no framing.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ def _may(permission: Permission) -> bool:
 @dashboard.after_request
 def _protect(response: Response) -> Response:
     response.headers.update(SECURITY_HEADERS)
-    if response.mimetype == "text/html":
+    if response.mimetype in ("text/html", "text/csv"):  # a page, or a download of its rows
         response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -74,7 +74,9 @@ def _page_context() -> dict[str, Any]:
         "may_report": _may(Permission.REPORT),
         "may_correct": _may(Permission.CORRECT),
         "may_set_policy": _may(Permission.SET_POLICY),
+        "may_try": _may(Permission.TRY),
         "humanize": wording.humanize,
+        "matter": wording.matter,
         "number": wording.number,
         "money": wording.money,
         "moment": wording.moment,

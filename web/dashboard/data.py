@@ -1,14 +1,15 @@
 """Where the staff pages get their data.
 
 Reports come from the read-model tables, brought up to date first, exactly as /reports/*
-answers them (web.services.answer_reports), and so do the members lists behind their counts.
+answers them (web.services.answer_reports), and so do the members lists behind their counts
+and the worklist of what is due.
 Member pages read one member through the application service, as the member endpoints do, so
 their as-of and known-at answers stay exact.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -16,13 +17,22 @@ from application.service import HistoryEntry
 from domain.corrections import activity_in_force
 from domain.document import CredentialStatus, status_of
 from domain.errors import MemberNotFound, RuleViolation
-from domain.events import ActivityClaimed, CredentialFact, CredentialOpened
+from domain.events import ActivityClaimed, CredentialFact, CredentialOpened, ReminderIssued
 from domain.fold import Transition
 from domain.guards import check_withdrawable
 from domain.policy_register import VersionRecord
 from domain.replay import replay
 from domain.revisions import Revision
-from projections.answers import AuditsReport, CecCategories, MemberFilter, MemberList, RenewalsDue, StatusCounts
+from projections.answers import (
+    AuditsReport,
+    CecCategories,
+    MemberFilter,
+    MemberList,
+    RenewalsDue,
+    ReportQueries,
+    StatusCounts,
+    WorklistItem,
+)
 from web.dashboard.moments import Moment, moments
 from web.services import answer_reports, service
 
@@ -75,6 +85,27 @@ def member_list(on: date, wanted: MemberFilter, offset: int, limit: int) -> Memb
     return answer_reports(lambda queries: queries.member_list(on, wanted, offset, limit))
 
 
+def due(on: date, within: int, level: str | None) -> list[WorklistItem]:
+    """The items of the worklist for `on` and `within` days, as /worklists/due answers it (the
+    most urgent first), of the members at `level` on `on` (None: any), from one reading of the
+    tables. Items carry no level, so the members at `level` come from the members list of that day."""
+    def ask(queries: ReportQueries) -> list[WorklistItem]:
+        items = queries.worklist(on, within).items
+        if level is None or not items:
+            return items
+        at_level = MemberFilter(level=level)
+        everyone = queries.member_list(on, at_level, 0, 0).total
+        ids = {m.member_id for m in queries.member_list(on, at_level, 0, everyone).members}
+        return [item for item in items if item.member_id in ids]
+
+    return answer_reports(ask)
+
+
+def reminders(facts: Iterable[CredentialFact]) -> list[ReminderIssued]:
+    """The reminders issued to the member, by the day issued, then as recorded."""
+    return sorted((f for f in facts if isinstance(f, ReminderIssued)), key=lambda f: (f.effective_on, f.timestamp))
+
+
 def levels() -> list[str]:
     """Every certification code any version of the policy book names, by code."""
     return sorted({code for version in service().book().versions for code in version.certifications})
@@ -104,13 +135,14 @@ def name_of(facts: Sequence[CredentialFact]) -> str | None:
     return opened.name if opened is not None else None
 
 
-def category_choices(current: str) -> list[tuple[str, bool]]:
+def category_choices(current: str | None = None) -> list[tuple[str, bool]]:
     """(category, accepted) for every category the book in force today names, by code, and
-    `current` whatever the book says of it now."""
+    `current` (if given) whatever the book says of it now."""
     app = service()
     policy = app.book().in_force(app.today())
     known = {**dict.fromkeys(policy.refused_categories, False), **dict.fromkeys(policy.categories, True)}
-    known.setdefault(current, False)
+    if current:
+        known.setdefault(current, False)
     return sorted(known.items())
 
 

@@ -3,8 +3,9 @@
 A browser posts every input as text, an empty one meaning "not given": those are left out,
 so the schema's defaults apply, and the rest is read exactly as the same JSON body would be
 (the same fields, limits and messages; a malformed value is the API's 400 `invalid_input`
-naming the field). What the API takes as JSON inside the body (a policy version's values)
-comes from a textarea and is parsed here first.
+naming the field). A form that only asks (the what-if) is a GET, read alike from its query.
+What the API takes as JSON inside the body (a policy version's values) comes from a textarea
+and is parsed here first.
 
 Each rendering of a form carries a fresh submission key, sent as the command's idempotency
 key: a form sent twice (a double click, a resent POST) records once.
@@ -15,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from flask import request
@@ -32,17 +34,19 @@ def invalid(name: str, message: str) -> ApiError:
     return ApiError(400, "invalid_input", f"{name}: {message}", {name: [message]})
 
 
-def given(names: Any) -> dict[str, str]:
-    """The form's fields among `names` that were filled in."""
-    return {name: request.form[name] for name in names if request.form.get(name, "").strip()}
+def given(names: Any, sent: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The fields among `names` that were filled in, of the posted form or of `sent`."""
+    fields = request.form if sent is None else sent
+    return {name: fields[name] for name in names if fields.get(name, "").strip()}
 
 
-def read_form(schema: type[Schema], **parsed: Any) -> dict[str, Any]:
-    """The form read by `schema`, with `parsed` (values already made from text, None when not
-    given) put in as they are."""
+def read_form(schema: type[Schema], sent: Mapping[str, str] | None = None, **parsed: Any) -> dict[str, Any]:
+    """The posted form (or `sent`: a GET form's query arguments) read by `schema`, with `parsed`
+    (values already made from text, None when not given) put in as they are."""
     loader = shared(schema)
     filled = {name: value for name, value in parsed.items() if value is not None}
-    loaded: dict[str, Any] = loader.load({**given(name for name in loader.load_fields if name not in parsed), **filled})
+    typed = given((name for name in loader.load_fields if name not in parsed), sent)
+    loaded: dict[str, Any] = loader.load({**typed, **filled})
     return loaded
 
 

@@ -1,6 +1,7 @@
 """The staff pages: the dashboard of reports (each bar a link to the members behind it, listed by
-`member_list`) and a member's page (its status, the status over time, how the story changed as
-facts were recorded, the revisions and every recorded fact, with the staff's correction forms).
+`member_list`) and a member's page (its status, what is needed, the reminders sent, the status
+over time, how the story changed as facts were recorded, the revisions and every recorded fact,
+with the staff's correction forms and the what-if form of `what_if_page`).
 
 The forms that ask something are GETs, so every view is a link staff can bookmark or share;
 those that change something post to their own routes (`corrections`, `policy_page`).
@@ -14,7 +15,7 @@ from typing import Any
 from flask import render_template, request, url_for
 
 from application.service import HistoryEntry
-from domain.events import ActivityClaimed
+from domain.events import ActivityClaimed, Evidence
 from web.auth import Permission
 from web.dashboard import data, figures
 from web.dashboard.access import page
@@ -22,6 +23,7 @@ from web.dashboard.arguments import date_arg, time_arg, year_arg
 from web.dashboard.blueprint import Refusal, dashboard
 from web.dashboard.forms import new_submission_key
 from web.dashboard.member_list import list_link
+from web.dashboard.what_if_page import what_if_defaults
 from web.dashboard.wording import (
     Facts,
     fact_details,
@@ -87,6 +89,9 @@ def member_page(member_id: str, refusal: Refusal | None = None) -> tuple[str, in
         moments=[{"moment": m, "label": moment_label(m), "details": moment_details(m, facts)} for m in record.moments],
         withdrawable=[(e.fact_id, _withdrawable_label(e, facts)) for e in data.withdrawable(record)],
         refusal=refusal, typed=request.form if refusal else {}, submission_key=new_submission_key(),
+        reminders=data.reminders(record.facts), statement_on=None if on == today else on,
+        what_if_values=what_if_defaults(today), categories=data.category_choices(),
+        evidence=[e.value for e in Evidence],
     )
     return page_html, refusal.status if refusal else 200
 

@@ -1,6 +1,6 @@
-"""How the staff pages say things to a person: labels for the model's codes, the key data of
-each recorded fact in one line, who voided a fact and when, and a revision's spans. Codes stay
-in data attributes; people read these."""
+"""How the staff pages say things to a person: labels for the model's codes (the worklist's
+matters among them), the key data of each recorded fact in one line, who voided a fact and
+when, and a revision's spans. Codes stay in data attributes; people read these."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from domain.events import (
     FactWithdrawn,
     Invalidated,
     MarkedInactive,
+    ReminderIssued,
     RenewalSubmitted,
 )
 from domain.reasons import cec_text
@@ -37,6 +38,14 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augus
 # How a cycle due for renewal stands (`projections.answers.Renewal`), on the renewals chart and list.
 RENEWALS = {"renewed_on_time": "renewed on time", "renewed_late": "renewed late (grace period)",
             "not_renewed": "not renewed"}
+# Each open matter of the worklist (`domain.matters`) as staff say it, and what the member must do.
+MATTERS = {
+    "renewal_due": ("Renewal due", "the cycle ends on the due date: renew by then, with every CEC required"),
+    "grace_ends": ("Grace period ends", "inactive since the cycle ended: renew, with the late fee, by the due date"),
+    "proof_due": ("Audit proof due", "selected for audit: send the documentation by the due date"),
+    "replacement_due": ("Replacement CECs due", "the audited cycle is short: earn the CECs missing by the due date"),
+    "audit_year_ends": ("Audit year ends", "inactive after the audit: prove or replace the CECs by the due date"),
+}
 ACRONYMS = {"acsm": "ACSM", "acls": "ACLS", "hfj": "HFJ", "cpr": "CPR", "bls": "BLS", "cec": "CEC"}
 # Each recorded fact's kind as staff say it; the model's event name stays in data-event.
 FACT_KINDS = {
@@ -51,6 +60,7 @@ FACT_KINDS = {
     "Invalidated": "Invalidated",
     "FactWithdrawn": "Withdrawal",
     "ActivityAmended": "Amendment",
+    "ReminderIssued": "Reminder sent",
     "PolicyVersionAdopted": "Policy version adopted",
     "PolicyVersionWithdrawn": "Policy version withdrawn",
 }
@@ -61,6 +71,11 @@ def humanize(code: str) -> str:
     words = [ACRONYMS.get(word, word) for word in code.split("_")]
     text = " ".join(words)
     return text[:1].upper() + text[1:]
+
+
+def matter(kind: str) -> str:
+    """`grace_ends` -> "Grace period ends"; a kind the model adds later, its code in words."""
+    return MATTERS[kind][0] if kind in MATTERS else humanize(kind)
 
 
 def number(value: int | Decimal) -> str:
@@ -146,6 +161,8 @@ def fact_details(fact: CredentialFact, facts: Facts) -> str:
         return f"outcome: {fact.outcome.value}{by}"
     if isinstance(fact, (MarkedInactive, Invalidated)):
         return humanize(fact.lapse.value)
+    if isinstance(fact, ReminderIssued):
+        return f"“{fact.subject}” ({humanize(fact.kind).lower()}, due {fact.due_on})"
     # A fact type added to the model later: its own fields, plainly.
     fields = {k: v for k, v in vars(fact).items() if k not in ENVELOPE and v is not None}
     return "; ".join(f"{humanize(k).lower()} {_plain(v)}" for k, v in fields.items())
