@@ -104,8 +104,11 @@ class MatterPeriod(NamedTuple):
     the same: what a worklist for any of those days lists of the member."""
 
     valid_from: date
-    valid_to: date | None  # exclusive
+    # Exclusive. An open matter lapses by the day after it is due, so a period ends; None only when
+    # the timeline stops at a horizon before that.
+    valid_to: date | None
     status: Status
+    level: str | None  # as in the status document
     matters: tuple[Matter, ...]
     renewal_fee: Decimal | None  # if a renewal were submitted on any of these days
 
@@ -272,11 +275,10 @@ def _matter_periods(seen: Sequence[_Seen], book: PolicyBook) -> tuple[MatterPeri
         cuts = sorted(day for day in fee_changes if look.day < day and (until is None or day < until))
         for start, end in zip([look.day, *cuts], [*cuts, until]):
             fee = look.fee.fee_on(start, book) if look.fee else None
-            period = MatterPeriod(start, end, look.status, look.matters, fee)
+            period = MatterPeriod(start, end, look.status, look.level, look.matters, fee)
             last = periods[-1] if periods else None
-            if last is not None and last.valid_to == start and (last.status, last.matters, last.renewal_fee) == (
-                    period.status, period.matters, period.renewal_fee):
-                periods[-1] = MatterPeriod(last.valid_from, end, last.status, last.matters, last.renewal_fee)
+            if last is not None and last.valid_to == start and last[2:] == period[2:]:
+                periods[-1] = last._replace(valid_to=end)
             else:
                 periods.append(period)
     return tuple(periods)

@@ -289,6 +289,7 @@ class WorklistItem:
     required_cecs: Decimal
     fee_if_renewed_on: Decimal | None  # if the member renewed on the worklist's day
     act_by: date
+    level: str | None  # the member's, on the worklist's day, as in the status document
 
     @property
     def order(self) -> tuple[date, str, int]:
@@ -303,12 +304,12 @@ class Worklist:
     items: list[WorklistItem]
 
 
-def worklist_item(member_id: str, name: str | None, matter: Matter, on: date, status: str,
+def worklist_item(member_id: str, name: str | None, matter: Matter, on: date, status: str, level: str | None,
                   fee: Decimal | None) -> WorklistItem:
     """A matter as the worklist lists it, CECs to a tenth as the status document gives them."""
     counted, required = tenths(matter.counted_cecs), tenths(matter.required_cecs)
     return WorklistItem(member_id, name, matter.kind, matter.due_on, days_left(matter, on), status,
-                        max(required - counted, Decimal(0)), counted, required, fee, matter.act_by)
+                        max(required - counted, Decimal(0)), counted, required, fee, matter.act_by, level)
 
 
 def worklist_of(on: date, within: int, items: Iterable[WorklistItem]) -> Worklist:

@@ -128,13 +128,14 @@ FROM {revisions} WHERE {window}"""
 WINDOW_BOUNDS = {"recorded_from": "recorded_at >= %(recorded_from)s", "recorded_to": "recorded_at < %(recorded_to)s"}
 
 # The worklist for `on_date` (`domain.matters.on_worklist`): each member's open matters that day,
-# those due by `until` and all of a member inactive then. No matter is due before a day it is
-# open on, so the index on `due_on` reads only rows due from the day on.
+# those due by `until` and all of a member inactive then. No matter is due before a day it is open
+# on, and none is open-ended, so each branch is a range of one index (`tables.MATTERS`).
 WORKLIST_SQL = """
-SELECT m.member_id, n.name, m.kind, m.due_on, m.act_by, m.status, m.counted_cecs, m.required_cecs, m.renewal_fee
+SELECT m.member_id, n.name, m.kind, m.due_on, m.act_by, m.status, m.level, m.counted_cecs, m.required_cecs,
+       m.renewal_fee
 FROM {matters} AS m JOIN {members} AS n ON n.member_id = m.member_id
-WHERE m.due_on >= %(on_date)s AND m.valid_from <= %(on_date)s AND (m.valid_to IS NULL OR m.valid_to > %(on_date)s)
-  AND (m.due_on <= %(until)s OR m.status = 'inactive')"""
+WHERE m.valid_from <= %(on_date)s AND m.valid_to > %(on_date)s
+  AND ((m.due_on >= %(on_date)s AND m.due_on <= %(until)s) OR m.status = 'inactive')"""
 
 # Reminders issued in a window of business days (`{window}`: its bounds, those given, both inclusive).
 OUTBOX_SQL = """
@@ -198,8 +199,8 @@ class TableQueries:
         rows = self.models.fetch(WORKLIST_SQL, {"on_date": on, "until": on + timedelta(days=within)})
         return worklist_of(on, within, [
             worklist_item(member_id, name, Matter(kind, _date(due_on), _date(act_by), Decimal(counted),
-                                                  Decimal(required)), on, status, _money(fee))
-            for member_id, name, kind, due_on, act_by, status, counted, required, fee in rows])
+                                                  Decimal(required)), on, status, level, _money(fee))
+            for member_id, name, kind, due_on, act_by, status, level, counted, required, fee in rows])
 
     def reminders(self, issued_from: date | None, issued_to: date | None) -> ReminderOutbox:
         bounds = {"issued_from": issued_from, "issued_to": issued_to}

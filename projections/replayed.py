@@ -26,7 +26,7 @@ from domain.matters import on_worklist, open_matters
 from domain.policy import PolicyBook
 from domain.replay import replay
 from domain.revisions import BookAt, PolicyChange, revisions
-from domain.rules import ONE_DAY, earned_cecs
+from domain.rules import ONE_DAY, earned_cecs, highest
 from domain.states import AuditState, Status
 from projections import answers
 from projections.rows import member_id_of, opening_of
@@ -137,8 +137,9 @@ class ReplayQueries:
             fold = replay(history, on, None, self.book)
             inactive = fold.status is Status.INACTIVE
             opened = opening_of(history)
+            top = highest(fold.held.values())
             items += [answers.worklist_item(opened.member_id, opened.name, matter, on, fold.status.value,
-                                            fold.renewal_fee(on))
+                                            top.code if top else None, fold.renewal_fee(on))
                       for matter in open_matters(fold) if on_worklist(matter, inactive, on, within)]
         return answers.worklist_of(on, within, items)
 

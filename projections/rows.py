@@ -102,8 +102,8 @@ def add_member_rows(rows: Rows, history: Sequence[CredentialFact], policy: Known
         for a in line.activities
     )
     rows[MATTERS.name].extend(
-        (member, p.valid_from, p.valid_to, m.kind, m.due_on, m.act_by, p.status.value, document.tenths(m.counted_cecs),
-         document.tenths(m.required_cecs), p.renewal_fee)
+        (member, p.valid_from, p.valid_to, m.kind, m.due_on, m.act_by, p.status.value, p.level,
+         document.tenths(m.counted_cecs), document.tenths(m.required_cecs), p.renewal_fee)
         for p in line.matters for m in p.matters
     )
     rows[HISTORY.name].extend(

@@ -117,13 +117,16 @@ MEMBERS = Table("members", (
 ), key=("member_id",))
 
 # The member's open matters (`domain.matters`) on the days from `valid_from` to `valid_to`
-# (exclusive; NULL: open-ended), one row per matter, with the member's status and the fee a renewal
-# would cost on those days: a worklist for any day is one range lookup. `due_on` is never before a
-# day its row holds, so a worklist reads only rows due from its day on.
+# (exclusive, and never open-ended: every open matter lapses by the day after its `due_on`), one row
+# per matter, with the member's status and level and the fee a renewal would cost on those days: a
+# worklist for any day is a range lookup in one of the two indexes, the rows due in its window or
+# those of inactive members, each index holding the whole condition so that no other row is read.
 MATTERS = Table("matters", (
     ("member_id", TEXT), ("valid_from", DATE), ("valid_to", DATE), ("kind", TEXT), ("due_on", DATE),
-    ("act_by", DATE), ("status", TEXT), ("counted_cecs", CECS), ("required_cecs", CECS), ("renewal_fee", MONEY),
-), key=("member_id", "valid_from", "kind"), indexes=(("due_on",),))
+    ("act_by", DATE), ("status", TEXT), ("level", TEXT), ("counted_cecs", CECS), ("required_cecs", CECS),
+    ("renewal_fee", MONEY),
+), key=("member_id", "valid_from", "kind"), indexes=(("due_on", "valid_from", "valid_to"),
+                                                     ("status", "valid_to", "valid_from")))
 
 # One row per reminder issued (`ReminderIssued`): the outbox a mail system reads. A reminder is never
 # withdrawn, so a member's new facts only add rows.

@@ -38,7 +38,7 @@ def test_the_worklist_lists_each_matter_due_within_the_days_asked_with_what_is_m
     assert body["items"] == [{
         "member_id": "m-due", "name": "Dana Due", "kind": "renewal_due", "due_on": "2025-12-31", "days_left": 30,
         "status": "active", "cecs_missing": 15, "counted_cecs": 30, "required_cecs": 45,
-        "fee_if_renewed_on": "45.00", "act_by": "2026-06-30"}]
+        "fee_if_renewed_on": "45.00", "act_by": "2026-06-30", "level": "CPT"}]
 
 
 def test_a_matter_due_a_day_beyond_the_window_is_not_listed(members: Api) -> None:
@@ -79,7 +79,7 @@ def test_the_worklist_is_also_csv_with_the_contract_s_columns_first(members: Api
     assert response.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
     assert list(rows[0]) == ["member_id", "name", "kind", "due_on", "days_left", "status", "cecs_missing",
-                             "counted_cecs", "required_cecs", "fee_if_renewed_on", "act_by"]
+                             "counted_cecs", "required_cecs", "fee_if_renewed_on", "act_by", "level"]
     assert [(r["member_id"], r["kind"], r["fee_if_renewed_on"]) for r in rows] == [("m-due", "renewal_due", "45.00")]
 
 

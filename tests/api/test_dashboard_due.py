@@ -51,17 +51,18 @@ def rows(view: Page) -> list[dict[str, str]]:
         if "data-member" not in row.attrs:
             continue
         start = view.elements.index(row)
-        cells = [e.text.strip() for e in view.elements[start + 1:] if e.tag == "td"][:10]
+        cells = [e.text.strip() for e in view.elements[start + 1:] if e.tag == "td"][:11]
         listed.append({"member_id": row.attrs["data-member"], "kind": row.attrs["data-kind"],
-                       "status": row.attrs["data-status"], "due_on": cells[4], "days_left": cells[5],
-                       "cecs_missing": cells[6], "counted_required": cells[7], "fee": cells[8], "act_by": cells[9]})
+                       "status": row.attrs["data-status"], "level": cells[2], "due_on": cells[5], "days_left": cells[6],
+                       "cecs_missing": cells[7], "counted_required": cells[8], "fee": cells[9], "act_by": cells[10]})
     return listed
 
 
 def as_listed(item: dict) -> dict[str, str]:
     """An API item as the page writes it."""
     fee = item["fee_if_renewed_on"]
-    return {"member_id": item["member_id"], "kind": item["kind"], "status": item["status"], "due_on": item["due_on"],
+    return {"member_id": item["member_id"], "kind": item["kind"], "status": item["status"],
+            "level": item["level"] or "—", "due_on": item["due_on"],
             "days_left": str(item["days_left"]), "cecs_missing": f"{item['cecs_missing']:g}",
             "counted_required": f"{item['counted_cecs']:g} / {item['required_cecs']:g}",
             "fee": "—" if fee is None else f"${fee}", "act_by": item["act_by"]}

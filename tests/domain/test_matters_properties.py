@@ -34,6 +34,9 @@ def days_around(facts: list, seed: int) -> list[date]:
 def test_the_matter_periods_answer_every_day_as_a_replay_of_that_day(spec, seed) -> None:
     facts = build(spec)
     periods = timeline(facts, BOOK).matters
+    # Every open matter lapses by the day after it is due: the read models' rows are never open-ended.
+    assert all(p.valid_to is not None and all(p.valid_to <= m.due_on + timedelta(days=1) for m in p.matters)
+               for p in periods)
     for on in days_around(facts, seed):
         fold = replay(facts, on, None, BOOK)
         holding = [p for p in periods if p.valid_from <= on and (p.valid_to is None or on < p.valid_to)]

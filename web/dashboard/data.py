@@ -29,7 +29,6 @@ from projections.answers import (
     MemberFilter,
     MemberList,
     RenewalsDue,
-    ReportQueries,
     StatusCounts,
     WorklistItem,
 )
@@ -87,18 +86,9 @@ def member_list(on: date, wanted: MemberFilter, offset: int, limit: int) -> Memb
 
 def due(on: date, within: int, level: str | None) -> list[WorklistItem]:
     """The items of the worklist for `on` and `within` days, as /worklists/due answers it (the
-    most urgent first), of the members at `level` on `on` (None: any), from one reading of the
-    tables. Items carry no level, so the members at `level` come from the members list of that day."""
-    def ask(queries: ReportQueries) -> list[WorklistItem]:
-        items = queries.worklist(on, within).items
-        if level is None or not items:
-            return items
-        at_level = MemberFilter(level=level)
-        everyone = queries.member_list(on, at_level, 0, 0).total
-        ids = {m.member_id for m in queries.member_list(on, at_level, 0, everyone).members}
-        return [item for item in items if item.member_id in ids]
-
-    return answer_reports(ask)
+    most urgent first), of the members at `level` on `on` (None: any)."""
+    items = answer_reports(lambda queries: queries.worklist(on, within).items)
+    return items if level is None else [item for item in items if item.level == level]
 
 
 def reminders(facts: Iterable[CredentialFact]) -> list[ReminderIssued]:

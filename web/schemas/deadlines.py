@@ -39,6 +39,8 @@ class WorklistItemDocument(Schema):
     fee_if_renewed_on = Money(required=True, allow_none=True, metadata={
         "description": "the renewal fee if the member renewed on `on`; null when no renewal can be submitted then"})
     act_by = Date(required=True, metadata={"description": "the last day the member can act before becoming invalid"})
+    level = fields.String(required=True, allow_none=True, metadata={
+        "description": "the member's level on `on`, as in the status document"})
 
 
 class WorklistDocument(Schema):
