@@ -68,6 +68,8 @@ class ReminderRuns:
                          for reminder in credential.issue_reminders(command.as_of, self.book(), stamp)]
             return credential
 
+        if key is None and not self.credential(member_id).reminders_due(command.as_of, self.book()):
+            return []  # nothing due: the usual case of a daily run, answered without the command loop
         if self._command(member_id, key, command.fingerprint, act).repeated:
             credential = self.credential(member_id)
             return [IssuedReminder(member_id, credential.name, fact) for fact in credential.history

@@ -51,7 +51,7 @@ from domain.guards import (
     check_withdrawable,
 )
 from domain.policy import PolicyBook
-from domain.reminders import reminders_due
+from domain.reminders import ReminderDue, reminders_due
 from domain.replay import replay
 from domain.states import INACTIVE_STATES, Status
 
@@ -339,13 +339,17 @@ class Credential(Aggregate):
             count += 1
         return count
 
+    def reminders_due(self, as_of: date, book: PolicyBook) -> list[ReminderDue]:
+        """The reminders a run for `as_of` would issue now (rules.md section 11); records nothing."""
+        issued = [f for f in self.history if isinstance(f, ReminderIssued)]
+        return reminders_due(self.replay(as_of, book), as_of, issued, self.name or self.member_id)
+
     def issue_reminders(self, as_of: date, book: PolicyBook, stamp: Stamp) -> list[ReminderIssued]:
         """Record each reminder a run for `as_of` issues (rules.md section 11), judged from the
         facts known now as of that day; none already issued is issued again."""
         check_not_in_future(as_of, stamp, "as_of")
-        issued = [f for f in self.history if isinstance(f, ReminderIssued)]
         first_new = len(self.history)
-        for due in reminders_due(self.replay(as_of, book), as_of, issued, self.name or self.member_id):
+        for due in self.reminders_due(as_of, book):
             # One id per member, deadline and offset: the same reminder is never issued twice.
             reminder_id = uuid5(MEMBER_NAMESPACE, f"{self.member_id}:{due.kind}:{due.due_on}:{due.days_before}").hex
             self.trigger_event(ReminderIssued, reminder_id=reminder_id, kind=due.kind, due_on=due.due_on,

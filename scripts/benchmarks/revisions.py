@@ -46,7 +46,12 @@ from urllib.parse import urlencode
 from application.service import CredentialService
 from benchmarks.histories import TODAY, Histories, SetClock, load
 from benchmarks.server import Client, Server
-from benchmarks.target import Target, drop_report_schemas, own_database, read_models, report_schema
+from benchmarks.target import (
+    Target,
+    read_models,
+    report_schema,
+    run_beside_the_server,
+)
 from benchmarks.workers import machine_figures, machine_row, ms, percentile, timed
 from domain.credential import credential_id
 from domain.errors import CredentialError
@@ -256,16 +261,4 @@ def table(r: dict[str, Any]) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
-    target = Target(own_database(DEFAULT_URL), args.keep)
-    service = CredentialService({"POSTGRES_POOL_SIZE": "1"}, database_url=target.url)
-    try:
-        result = measure(args, target, service)
-    finally:
-        service.close()
-        drop_report_schemas(target)
-        target.cleanup()
-    for line in table(result):
-        print(line)
-    print(json.dumps(result))
-    return 0
+    return run_beside_the_server(parse_args(argv), DEFAULT_URL, measure, table)

@@ -4,9 +4,10 @@ the read models kept beside it (in a report schema of the run's own)."""
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -163,3 +164,24 @@ def read_models(target: Target, service: CredentialService, parts: int) -> Itera
     finally:
         projector.close()
         models.close()
+
+
+Measure = Callable[[Any, Target, CredentialService], dict[str, Any]]
+Table = Callable[[dict[str, Any]], list[str]]
+
+
+def run_beside_the_server(args: Any, default_url: str, measure: Measure, table: Table) -> int:
+    """A section that serves its store with the real server: `measure` on a store of the run's own
+    (removed at the end with the server's report schemas, unless --keep), then its table and JSON."""
+    target = Target(own_database(default_url), args.keep)
+    service = CredentialService({"POSTGRES_POOL_SIZE": "1"}, database_url=target.url)
+    try:
+        result = measure(args, target, service)
+    finally:
+        service.close()
+        drop_report_schemas(target)
+        target.cleanup()
+    for line in table(result):
+        print(line)
+    print(json.dumps(result))
+    return 0
