@@ -266,7 +266,7 @@ def test_a_statement_of_an_unknown_member_or_a_bad_day_is_refused(api: Api) -> N
     assert page(api.client, "/dashboard/members/m-due/statement", 400, on="2025-02-30").one(data_status="400")
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(name=st.sampled_from(["category", "title", "completed_on", "credit_hours", "hours", "decimal_units",
                              "evidence", "renew_on", "on", "published_on"]),
        value=st.text(max_size=30),

@@ -173,7 +173,7 @@ def test_a_malformed_question_is_a_400_page_naming_it(client: FlaskClient, query
     assert view.one(data_status="400").attrs["data-code"] == "invalid_input"
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(args=st.dictionaries(st.sampled_from(["q", "status", "level", "on", "page", "audits_selected", "audit_state",
                                              "cycles_ending", "renewal"]), st.text(max_size=20), max_size=4))
 def test_no_question_makes_a_server_error(args: dict[str, str]) -> None:
