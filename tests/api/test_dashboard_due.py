@@ -10,7 +10,7 @@ import io
 
 import pytest
 from api_support import TOKEN_CONFIG, TOKENS, Api
-from dashboard_support import Page, record_deadlines, sign_in
+from dashboard_support import Page, page_as, record_deadlines, sign_in
 from flask.testing import FlaskClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -31,10 +31,7 @@ def client(service: CredentialService) -> FlaskClient:
 
 
 def page(client: FlaskClient, path: str, status: int = 200) -> Page:
-    response = client.get(path, headers=STAFF)
-    assert response.status_code == status, response.get_data(as_text=True)[:2000]
-    assert response.mimetype == "text/html"
-    return Page.read(response.get_data(as_text=True))
+    return page_as("staff", client, path, status)
 
 
 def worklist(client: FlaskClient, **query: object) -> list[dict]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 from api_support import TOKEN_CONFIG, TOKENS, Api
-from dashboard_support import Element, Page, record_deadlines, sign_in
+from dashboard_support import Element, Page, page_as, record_deadlines, sign_in
 from flask.testing import FlaskClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -35,10 +35,7 @@ def client(api: Api) -> FlaskClient:
 
 
 def page(client: FlaskClient, path: str, status: int = 200, role: str = "staff", **query: str) -> Page:
-    response = client.get(path, headers={"Authorization": f"Bearer {TOKENS[role]}"}, query_string=query or None)
-    assert response.status_code == status, response.get_data(as_text=True)[:2000]
-    assert response.mimetype == "text/html"
-    return Page.read(response.get_data(as_text=True))
+    return page_as(role, client, path, status, **query)
 
 
 def status(api: Api, member: str, on: str) -> dict:

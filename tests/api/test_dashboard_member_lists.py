@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from api_support import TOKEN_CONFIG, TOKENS, Api
-from dashboard_support import CSRF_FIELD, Page, record_scenario
+from dashboard_support import CSRF_FIELD, Page, page_as, record_scenario
 from flask.testing import FlaskClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -29,9 +29,7 @@ def client(service: CredentialService) -> FlaskClient:
 
 
 def page(client: FlaskClient, path: str, status: int = 200) -> Page:
-    response = client.get(path, headers=READER)
-    assert response.status_code == status, response.get_data(as_text=True)[:2000]
-    return Page.read(response.get_data(as_text=True))
+    return page_as("reporter", client, path, status)
 
 
 def listed(view: Page) -> list[tuple[str, str, str]]:

@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 from api_support import TOKEN_CONFIG, TOKENS, Api
-from dashboard_support import Page, record_scenario
+from dashboard_support import Page, page_as, record_scenario
 from flask.testing import FlaskClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -33,10 +33,7 @@ def scenario(client: FlaskClient) -> FlaskClient:
 
 
 def page(client: FlaskClient, path: str, status: int = 200) -> Page:
-    response = client.get(path, headers=READER)
-    assert response.status_code == status, response.get_data(as_text=True)[:2000]
-    assert response.mimetype == "text/html"
-    return Page.read(response.get_data(as_text=True))
+    return page_as("reporter", client, path, status)
 
 
 def api(client: FlaskClient, path: str) -> dict:

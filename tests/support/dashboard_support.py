@@ -98,6 +98,14 @@ def read(client: FlaskClient, path: str, status: int = 200) -> Page:
     return Page.read(response.get_data(as_text=True))
 
 
+def page_as(role: str, client: FlaskClient, path: str, status: int = 200, **query: str) -> Page:
+    """A page (HTML, answered `status`) as a client with `role`'s bearer token sees it."""
+    response = client.get(path, headers={"Authorization": f"Bearer {TOKENS[role]}"}, query_string=query or None)
+    assert response.status_code == status, response.get_data(as_text=True)[:2000]
+    assert response.mimetype == "text/html"
+    return Page.read(response.get_data(as_text=True))
+
+
 def hidden_fields(view: Page, action: str) -> dict[str, str]:
     """The hidden inputs of the page's form posting to `action` (its CSRF token, its submission key)."""
     start = view.elements.index(view.one("form", action=action))
