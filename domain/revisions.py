@@ -23,7 +23,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import groupby
 
-from domain.events import ActivityAmended, CredentialFact, CredentialOpened, FactWithdrawn
+from domain.events import (
+    ActivityAmended,
+    CredentialFact,
+    CredentialOpened,
+    FactWithdrawn,
+    Invalidated,
+    MarkedInactive,
+    ReminderIssued,
+)
 from domain.policy import PolicyBook
 from domain.rules import ONE_DAY
 from domain.states import Status
@@ -101,8 +109,14 @@ def _standing(periods: Sequence[StatusPeriod], day: date) -> Standing:
     return Standing(period.status, period.level)
 
 
+# Facts the fold never reads (the sweep's transitions, reminders): recorded late or not, they
+# change no answer, so a moment of only these is not weighed at all.
+UNFOLDED = (MarkedInactive, Invalidated, ReminderIssued)
+
+
 def _may_revise(facts: Sequence[CredentialFact], recorded_on: date) -> bool:
-    return any(isinstance(f, (FactWithdrawn, ActivityAmended)) or f.effective_on < recorded_on for f in facts)
+    return any(not isinstance(f, UNFOLDED)
+               and (isinstance(f, (FactWithdrawn, ActivityAmended)) or f.effective_on < recorded_on) for f in facts)
 
 
 def revisions(history: Sequence[CredentialFact], book_at: BookAt, policy_changes: Sequence[PolicyChange] = (),
