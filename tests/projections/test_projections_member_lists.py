@@ -23,7 +23,7 @@ from projections.tables import MEMBER_TABLES, MEMBERS
 
 pytest_plugins = ["projections_fixtures"]
 
-MEMBERS_STORED = 150  # every one distinct: the replayed lists are slow
+MEMBERS_STORED = 100  # every one distinct: the replayed lists are slow
 SEED = 5
 DAYS = (date(2000, 1, 1), date(2012, 7, 1), date(2019, 1, 1), date(2023, 7, 1), date(2026, 11, 28), date(2035, 1, 1))
 EVERYONE = 10_000  # a page longer than any list here

@@ -20,7 +20,7 @@ from projections.store import ReadModels
 
 pytest_plugins = ["projections_fixtures"]
 
-MEMBERS = 150  # every one distinct: the replayed worklist folds each member once per day asked
+MEMBERS = 100  # every one distinct: the replayed worklist folds each member once per day asked
 
 
 def _days_around_deadlines(histories: list[list], per_kind: int) -> list[date]:
@@ -40,12 +40,12 @@ def _days_around_deadlines(histories: list[list], per_kind: int) -> list[date]:
 
 def test_the_worklist_from_the_tables_equals_the_replayed_worklist_before_on_and_after_each_deadline(
         service: CredentialService, models: ReadModels, projector: Projector) -> None:
-    populate(service, MEMBERS, seed=21, distinct=MEMBERS)
+    populate(service, MEMBERS, seed=22, distinct=MEMBERS)
     projector.catch_up()
-    histories = facts(MEMBERS, 21, distinct=MEMBERS)
+    histories = facts(MEMBERS, 22, distinct=MEMBERS)
     reference, tables = ReplayQueries(histories, BOOK), TableQueries(models)
     kinds = set()
-    for on in _days_around_deadlines(histories, 6):
+    for on in _days_around_deadlines(histories, 5):
         for within in (0, 30, 90):
             expected = reference.worklist(on, within)
             assert tables.worklist(on, within) == expected, (on, within)
