@@ -145,6 +145,22 @@ class IssueReminders(Command):
     as_of: date
 
 
+@dataclass(frozen=True)
+class ReportRoster(Command):
+    """An approved provider reports one course's completions (rules.md section 13): each attendee is
+    claimed an `approved_provider` activity of the course (`hours` or `units`, converted as the
+    provider's certificate reads). Under an idempotency key K, attendee M's claim is recorded under
+    "K:M", so it is this command's fingerprint that K is bound to."""
+
+    provider: str
+    course_id: str
+    title: str
+    completed_on: date
+    attendees: tuple[str, ...]
+    hours: Decimal | None = None
+    units: Decimal | None = None
+
+
 def command_name(command_type: type[Command]) -> str:
     """`ClaimActivity` -> "claim_activity"."""
     return re.sub(r"(?<!^)(?=[A-Z])", "_", command_type.__name__).lower()

@@ -27,14 +27,17 @@ from application.commands import (
     Command,
     DrawAuditSample,
     MemberCommand,
+    ReportRoster,
     ReviewDocumentation,
     SelectForAudit,
     SubmitRenewal,
     WithdrawFact,
     WithdrawPolicyVersion,
 )
+from application.imports import RegisterImports
 from application.policy_versions import PolicyVersions
 from application.reminder_runs import ReminderRuns
+from application.rosters import ProviderRosters, RosterReport
 from application.storage import DEFAULT_URL, storage_from_url
 from application.transcodings import register_domain_transcodings
 from application.what_if import WhatIfTrials
@@ -99,7 +102,8 @@ def project_credential(credential: Credential | None, facts: Iterable[Credential
     return credential
 
 
-class CredentialService(AuditDraw, PolicyVersions, WhatIfTrials, ReminderRuns, Application):
+class CredentialService(AuditDraw, PolicyVersions, WhatIfTrials, ReminderRuns, RegisterImports, ProviderRosters,
+                        Application):
     name = "credentials"
     max_attempts = 5
 
@@ -206,8 +210,12 @@ class CredentialService(AuditDraw, PolicyVersions, WhatIfTrials, ReminderRuns, A
     def execute(self, command: AdoptPolicyVersion | WithdrawPolicyVersion,
                 idempotency_key: str | None = None) -> VersionRecord: ...
 
+    @overload
+    def execute(self, command: ReportRoster, idempotency_key: str | None = None) -> RosterReport: ...
+
     def execute(self, command: Command,
-                idempotency_key: str | None = None) -> CommandOutcome | AuditSelectionReport | VersionRecord:
+                idempotency_key: str | None = None,
+                ) -> CommandOutcome | AuditSelectionReport | VersionRecord | RosterReport:
         """Carry out `command` through its handler. A repeated `idempotency_key` answers the first
         outcome and records nothing; the key reused for a different command is refused."""
         match command:
@@ -219,6 +227,8 @@ class CredentialService(AuditDraw, PolicyVersions, WhatIfTrials, ReminderRuns, A
                 return self._adopt_policy_version(command, idempotency_key)
             case WithdrawPolicyVersion():
                 return self._withdraw_policy_version(command, idempotency_key)
+            case ReportRoster():
+                return self._report_roster(command, idempotency_key)
         raise TypeError(f"no handler for the command {type(command).__name__}")
 
     # Each named command only builds its dataclass for `execute`.
@@ -270,10 +280,12 @@ class CredentialService(AuditDraw, PolicyVersions, WhatIfTrials, ReminderRuns, A
                              lambda credential, stamp: self._apply(command, credential, stamp),
                              creates=isinstance(command, Certify))
 
-    def _apply(self, command: MemberCommand, credential: Credential | None, stamp: Stamp) -> Credential:
+    def _apply(self, command: MemberCommand, credential: Credential | None, stamp: Stamp,
+               book: PolicyBook | None = None) -> Credential:
         """Judge `command` by the aggregate's command method on `credential` (None: not opened
-        yet, which only a certification may open); the facts it records are left pending."""
-        book = self.book()
+        yet, which only a certification may open) under `book` (default: the book known now);
+        the facts it records are left pending."""
+        book = book or self.book()
         if isinstance(command, Certify):
             if credential is None:
                 credential = Credential.open(command.member_id, command.name, command.certified_on, stamp)

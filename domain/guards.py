@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
-from domain.corrections import NOT_WITHDRAWABLE, activity_in_force, voiding
+from domain.corrections import NOT_WITHDRAWABLE, activity_in_force, in_force, voiding
 from domain.cycles import Audit, Cycle
 from domain.errors import ActivityNotFound, InvalidCommand, RuleViolation
 from domain.events import ActivityClaimed, CredentialFact, CredentialOpened, RenewalSubmitted
@@ -20,6 +20,7 @@ from domain.fold import Fold
 from domain.policy import PolicyBook
 from domain.reasons import reason_for
 from domain.replay import replay
+from domain.rules import ActivityClaim
 from domain.states import INACTIVE_STATES, AuditState, Status
 
 if TYPE_CHECKING:
@@ -70,6 +71,42 @@ def check_not_repeated_course(history: Sequence[CredentialFact], claimed: Activi
             f"course {course_id!r} was already claimed in the cycle {cycle.start} to {cycle.end}",
             course_id=course_id,
         )
+
+
+REPORTED_CATEGORY = "approved_provider"
+
+
+def check_not_already_reported(history: Sequence[CredentialFact], claim: ActivityClaim) -> None:
+    """An attendee already reported for the same provider, course and completion date is not
+    reported twice (rules.md section 13), however the claim arrives (a roster, an import row, the
+    member's own claim): an approved-provider claim naming a course is refused when a claim in
+    force (not withdrawn; for an amendment, `history` leaves the activity itself out) names the
+    same provider, course and date. Without a course the rule cannot tell two offerings of one
+    day apart, so it does not apply. Providers compare as the unit conversion reads them (case
+    and surrounding spaces aside); course ids exactly."""
+    if claim.category != REPORTED_CATEGORY or claim.course_id is None:
+        return
+    provider = _provider_key(claim.provider)
+    reported = next((
+        f for f in in_force(history)
+        if isinstance(f, ActivityClaimed) and f.category == REPORTED_CATEGORY and f.course_id == claim.course_id
+        and f.effective_on == claim.completed_on and _provider_key(f.provider) == provider
+    ), None)
+    if reported is not None:
+        raise RuleViolation(
+            "already_reported",
+            f"the member was already reported for course {claim.course_id!r} of "
+            f"{claim.provider or 'an unnamed provider'} completed on {claim.completed_on} "
+            f"(activity {reported.activity_id})",
+            provider=claim.provider,
+            course_id=claim.course_id,
+            completed_on=claim.completed_on.isoformat(),
+            activity_id=reported.activity_id,
+        )
+
+
+def _provider_key(provider: str | None) -> str:
+    return (provider or "").strip().upper()
 
 
 def check_not_renewed(fold: Fold, history: Sequence[CredentialFact]) -> None:

@@ -13,9 +13,12 @@ from application.settings import Settings, SettingsError
 from domain.errors import CredentialError
 from entrypoints.arguments import day, moment, rate
 from entrypoints.demo import load_demo
+from entrypoints.import_command import register_import_command, run_import_command
 from entrypoints.policy_commands import BadFile, register_policy_commands, run_policy_command
 from entrypoints.projection_commands import register_projection_commands, run_projection_command
 from entrypoints.reminder_command import register_reminder_command, run_reminder_command
+from entrypoints.store_commands import COMMANDS as STORE_COMMANDS
+from entrypoints.store_commands import register_store_commands, run_store_command
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     register_projection_commands(commands)
     register_policy_commands(commands)
     register_reminder_command(commands)
+    register_store_commands(commands)
+    register_import_command(commands)
     return parser
 
 
@@ -100,6 +105,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_projection_command(args, settings)
     if args.command == "reminders":
         return run_reminder_command(args, settings)
+    if args.command in STORE_COMMANDS:
+        return run_store_command(args, settings)
+    if args.command == "import":
+        return run_import_command(args, settings)
     try:
         app = CredentialService(database_url=settings.database_url)
         print(json.dumps(run(args, app), indent=2))

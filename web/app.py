@@ -14,9 +14,11 @@ from web.endpoint import TOKENS
 from web.errors import install_error_handling
 from web.routes.audits import audits
 from web.routes.deadlines import deadlines
+from web.routes.imports import imports
 from web.routes.members import members
 from web.routes.policy import policy
 from web.routes.reports import reports
+from web.routes.rosters import rosters
 from web.routes.system import system
 from web.routes.what_if import what_if
 from web.services import EXTENSION, ServiceProvider
@@ -44,7 +46,7 @@ def create_app(settings: Settings | None = None, service: CredentialService | No
     app.extensions[EXTENSION] = ServiceProvider(settings, service)
     app.extensions[TOKENS] = tokens
     install_error_handling(app)
-    for blueprint in (members, what_if, audits, deadlines, policy, reports, system):
+    for blueprint in (members, what_if, audits, deadlines, policy, reports, system, imports, rosters):
         app.register_blueprint(blueprint)
     install_dashboard(app, tokens, settings)
     return app

@@ -26,12 +26,17 @@ class Permission(Enum):
     SET_POLICY = "set policy"  # adopting and withdrawing policy versions (staff only)
     REMIND = "remind"  # running reminders and reading their outbox (staff only)
     TRY = "try"  # trying commands without recording them (what-if)
+    EXPORT = "export"  # a member's every recorded fact, for archiving or moving (staff only)
+    IMPORT = "import"  # bringing a register in (staff only)
+    REPORT_COMPLETIONS = "report completions"  # an approved provider's course rosters (providers and staff)
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     "staff": frozenset(Permission),
     "auditor": frozenset({Permission.READ, Permission.AUDIT, Permission.TRY}),
     "reporter": frozenset({Permission.READ, Permission.REPORT}),
+    # An approved provider's own system: it reports its courses' attendees, and reads nothing.
+    "provider": frozenset({Permission.REPORT_COMPLETIONS}),
 }
 
 class TokenConfigError(ValueError):

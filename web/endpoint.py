@@ -48,6 +48,10 @@ class Operation:
     path: type[Schema] | None = None
     query: type[Schema] = NoQuery
     body: type[Schema] | None = None
+    # A body read as it is, not as JSON: its media type, as documented (the handler gets the bytes),
+    # and its size limit when not the app's.
+    raw_body: str | None = None
+    body_limit: int | None = None
     idempotent: bool = False  # takes an Idempotency-Key header
     csv_rows: str | None = None  # the answer's list that `Accept: text/csv` returns as rows
     refusals: tuple[int, ...] = ()  # error statuses beyond 400/401/403/500/503 it can answer
@@ -61,6 +65,14 @@ def _json_body() -> Any:
         return json.loads(raw)
     except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
         raise ApiError(400, "malformed_json", "the request body is not valid JSON") from None
+
+
+def _raw_body(op: Operation) -> bytes:
+    """The body's bytes, whatever media type the client named (curl's default is a form's): the
+    handler's reader says what it cannot read."""
+    if op.body_limit is not None:
+        request.max_content_length = op.body_limit
+    return request.get_data(cache=False)
 
 
 def _query() -> dict[str, str]:
@@ -120,6 +132,8 @@ def endpoint(blueprint: Blueprint, op: Operation) -> Callable[[Callable[..., Any
                 inputs["path"] = shared(op.path).load(path_values)
             if op.body is not None:
                 inputs["body"] = shared(op.body).load(_json_body())
+            if op.raw_body is not None:
+                inputs["body"] = _raw_body(op)
             if op.idempotent:
                 inputs["idempotency_key"] = _idempotency_key()
             return _respond(op, handler(**inputs))

@@ -46,7 +46,7 @@ def _errors(op: Operation) -> dict[str, Any]:
     statuses = {400, 500, 503, *op.refusals} - set(op.also)
     if op.permission is not None:
         statuses |= {401, 403}
-    if op.body is not None:
+    if op.body is not None or op.raw_body is not None:
         statuses.add(413)
     return {
         str(status): {"description": ERROR_MEANINGS[status], "content": {JSON: {"schema": ErrorDocument}}}
@@ -85,6 +85,8 @@ def _operation(endpoint: str, op: Operation) -> dict[str, Any]:
         operation["description"] = " ".join(filter(None, [op.description, roles]))
     if op.body is not None:
         operation["requestBody"] = {"required": True, "content": {JSON: {"schema": op.body}}}
+    if op.raw_body is not None:
+        operation["requestBody"] = {"required": True, "content": {op.raw_body: {"schema": {"type": "string"}}}}
     return operation
 
 

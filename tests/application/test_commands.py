@@ -25,6 +25,7 @@ from application.commands import (
     Command,
     DrawAuditSample,
     IssueReminders,
+    ReportRoster,
     ReviewDocumentation,
     SelectForAudit,
     SubmitRenewal,
@@ -50,6 +51,7 @@ EXAMPLES: list[Command] = [
     AdoptPolicyVersion("2030-01-01", D("2030-01-01"), {"late_fee": "30.00", "reminders": {"grace_ends": [14]}}),
     WithdrawPolicyVersion("2030-01-01", "adopted in error"),
     IssueReminders(D("2028-03-01")),
+    ReportRoster("NSCA", "KB-101", "Kettlebells", D("2024-05-01"), ("m-1", "m-2"), hours=Decimal("6.0")),
 ]
 ANOTHER_VALUE_OF: dict[object, Any] = {str: "another", date: D("2001-02-03"), Decimal: Decimal("7.5"), int: 7}
 

@@ -12,7 +12,8 @@ from application.service import CredentialService
 from application.settings import Settings
 from web import create_app
 
-TOKENS = {"staff": "staff-secret-token", "auditor": "auditor-secret-token", "reporter": "reporter-secret-token"}
+TOKENS = {"staff": "staff-secret-token", "auditor": "auditor-secret-token", "reporter": "reporter-secret-token",
+          "provider": "provider-secret-token"}
 TOKEN_CONFIG = ",".join(f"{role}:{token}" for role, token in TOKENS.items())
 
 

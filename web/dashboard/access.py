@@ -38,6 +38,9 @@ from web.errors import ApiError
 SESSION_LIFETIME = timedelta(hours=8)  # a working day: then the token is asked for again
 ROLE, TAG, CSRF = "role", "token_tag", "csrf_token"
 CSRF_FIELD = "csrf_token"  # the hidden field of every form that changes something
+# What a role needs to sign in at all: every role with a page may read members, so one that may not
+# (a provider's) is refused at the login form rather than given a session no page would admit.
+DASHBOARD_PERMISSION = Permission.READ
 
 
 def session_secret(book: TokenBook, configured: str = "") -> bytes:
@@ -204,6 +207,10 @@ def login_submit() -> Any:
     if role is None:
         problem = "Paste a token." if not token else "That token is not recognised."
         return render_template("dashboard/login.html", next=wanted or "", problem=problem), 401
+    if DASHBOARD_PERMISSION not in ROLE_PERMISSIONS[role]:
+        # A provider's token reports rosters through the API; no page is for it, so no session is made.
+        problem = f"The {role} role has no pages here: its token is for the API only."
+        return render_template("dashboard/login.html", next=wanted or "", problem=problem), 403
     session.clear()
     session.permanent = True  # expires after SESSION_LIFETIME, not only when the browser closes
     session[ROLE] = role

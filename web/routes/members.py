@@ -7,13 +7,20 @@ from typing import Any
 from flask import Blueprint
 
 from application.commands import AmendActivity, Certify, ClaimActivity, SubmitRenewal, WithdrawFact
+from application.member_export import member_export
 from application.service import CommandOutcome, HistoryEntry
-from domain.events import CredentialOpened
+from domain.events import CredentialFact, CredentialOpened
 from domain.rules import ActivityClaim
 from web.auth import Permission
 from web.endpoint import Answer, Operation, endpoint
 from web.schemas.commands import ActivityBody, AmendmentBody, CertificationBody, RenewalBody, WithdrawalBody
-from web.schemas.documents import ActivityOutcome, HistoryDocument, MemberStatus, StatusDocument
+from web.schemas.documents import (
+    ActivityOutcome,
+    HistoryDocument,
+    MemberExportDocument,
+    MemberStatus,
+    StatusDocument,
+)
 from web.schemas.parameters import ActivityPath, MemberPath, StatusQuery
 from web.schemas.revisions import RevisionsDocument
 from web.services import service
@@ -108,17 +115,22 @@ def status(path: dict[str, str], query: dict[str, Any]) -> MemberStatus:
     return MemberStatus(path["member_id"], answer, query["known_at"] or app.clock())
 
 
-def history_event(member_id: str, entry: HistoryEntry) -> dict[str, Any]:
-    fact = entry.fact
+def recorded_fact(fact: CredentialFact, withdrawn_by: str | None) -> dict[str, Any]:
+    """A fact as the history and the export list it (the export without `status_after`)."""
     return {
-        "type": entry.type,
-        "fact_id": entry.fact_id,
+        "type": type(fact).__name__,
+        "fact_id": fact.fact_id,
         "effective_on": fact.effective_on,
         "recorded_at": fact.timestamp,
         "data": fact,
-        "status_after": MemberStatus(member_id, entry.status_after, entry.status_after.known_at or fact.timestamp),
-        "withdrawn_by": entry.withdrawn_by,
+        "withdrawn_by": withdrawn_by,
     }
+
+
+def history_event(member_id: str, entry: HistoryEntry) -> dict[str, Any]:
+    status_after = entry.status_after
+    return {**recorded_fact(entry.fact, entry.withdrawn_by),
+            "status_after": MemberStatus(member_id, status_after, status_after.known_at or entry.fact.timestamp)}
 
 
 @endpoint(members, Operation(
@@ -147,3 +159,16 @@ def history(path: dict[str, str]) -> dict[str, Any]:
 ))
 def revisions(path: dict[str, str]) -> dict[str, Any]:
     return {"member_id": path["member_id"], "revisions": service().revisions(path["member_id"])}
+
+
+@endpoint(members, Operation(
+    "GET", f"{MEMBER}/export", "Every fact recorded for the member, withdrawn ones included", "members",
+    MemberExportDocument, permission=Permission.EXPORT, path=MemberPath, refusals=(404,),
+    description="Each fact as the history lists it, with its business date (`effective_on`) and recorded time "
+                "(`recorded_at`), but without `status_after`: that is an answer derived from the facts, which "
+                "status and history give. `CredentialOpened` is given as `member_id` and `name`, as in the history.",
+))
+def export(path: dict[str, str]) -> dict[str, Any]:
+    exported = member_export(service(), path["member_id"])
+    return {"member_id": exported.member_id, "name": exported.name,
+            "facts": [recorded_fact(e.fact, e.withdrawn_by) for e in exported.facts]}

@@ -122,3 +122,19 @@ class HistoryDocument(Schema):
     member_id = fields.String(required=True)
     name = fields.String(required=True, allow_none=True)
     events = fields.List(fields.Nested(HistoryEvent), required=True)
+
+
+class ExportedFact(HistoryEvent):
+    """A history event without `status_after`: an answer derived from the facts, not one of them
+    (see application.member_export)."""
+
+    class Meta:
+        exclude = ("status_after",)
+
+
+class MemberExportDocument(Schema):
+    member_id = fields.String(required=True)
+    name = fields.String(required=True, allow_none=True)
+    facts = fields.List(fields.Nested(ExportedFact), required=True, metadata={
+        "description": "every recorded fact, withdrawn and amended ones included, in recorded order",
+    })

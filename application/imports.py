@@ -1,0 +1,240 @@
+"""Importing a register: rows of an existing register recorded as facts (rules.md section 13).
+
+A mixin of `CredentialService`. Each row stands for one member command (application/commands.py,
+the very objects the API builds) and is judged by `CredentialService._apply`, the method that
+judges every recorded command, so an imported fact obeys every rule a posted one does.
+
+A member's rows apply in the order the facts were learned: rows that say when the old register
+learned them (`recorded_at`) in that order, then the rest, known from the import, in business-date
+order; within a day certifications, audit selections, activities, documentation, renewals (the
+same-day order of rules.md section 14), then the file's order. When no row gives `recorded_at`
+this is exactly business-date order, whatever the order in the file.
+
+The bulk path judges all of a member's rows on one in-memory credential (a refused row leaves it
+as it was) and writes the accepted facts of many members in one insert, one transaction: a
+batch is recorded whole or not at all. A batch refused because another writer changed one of
+its members is judged again member by member, each against the member as now stored.
+
+Every row is recorded under the idempotency key `import:<row_id>`, bound to the row's command:
+importing a file again, or again after an interrupted run, records only what is missing, and a
+row whose content changed under the same id is refused (`row_changed`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from eventsourcing.persistence import IntegrityError
+
+from application.commands import Certify, MemberCommand, ReviewDocumentation, SelectForAudit, SubmitRenewal
+from domain.credential import Credential, Stamp
+from domain.errors import CredentialError, InvalidCommand, MemberNotFound
+from domain.events import ActivityClaimed
+from domain.policy import PolicyBook
+
+IMPORT_KEY_PREFIX = "import:"
+# Facts of one business day apply in this order of kind (rules.md section 14); activities sit
+# between audit selections and documentation.
+SAME_DAY_RANK: dict[type[MemberCommand], int] = {Certify: 0, SelectForAudit: 1, ReviewDocumentation: 3,
+                                                 SubmitRenewal: 4}
+ACTIVITY_RANK = 2
+# Members judged before their facts are written together: big enough to make the insert cheap,
+# small enough that a batch refused by a concurrent writer costs little to judge again.
+BATCH_MEMBERS = 200
+
+
+@dataclass(frozen=True)
+class RowRefusal:
+    row_id: str
+    line: int
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class RegisterRow:
+    """One row of a register: the command it stands for, or why no command could be read from it.
+
+    A documentation row's `rejected` pairs name activity *rows* (their `row_id`), resolved to the
+    member's activity ids when the row is judged."""
+
+    row_id: str
+    line: int
+    member_id: str
+    on: date | None  # the business date; None only when the row could not be read
+    command: MemberCommand | None
+    unreadable: CredentialError | None = None
+    recorded_at: datetime | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{IMPORT_KEY_PREFIX}{self.row_id}"
+
+    def order(self) -> tuple[Any, ...]:
+        learned = (0, self.recorded_at) if self.recorded_at is not None else (1, None)
+        rank = SAME_DAY_RANK.get(type(self.command), ACTIVITY_RANK) if self.command is not None else -1
+        return (*learned, self.on or date.min, rank, self.line)
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    recorded: int = 0  # rows recorded (in a dry run: that would be)
+    already_imported: int = 0  # rows a previous import of the same rows recorded
+    members: int = 0
+    dry_run: bool = False
+    refused: list[RowRefusal] = field(default_factory=list)
+
+    def count(self, other: ImportReport) -> None:
+        self.recorded += other.recorded
+        self.already_imported += other.already_imported
+        self.refused += other.refused
+
+
+Progress = Callable[[ImportReport], None]
+
+
+class RegisterImports:
+    """The import, on the service that mixes it in (its `_find`, `_apply`, `book`, `clock`, `save`)."""
+
+    _find: Any
+    _apply: Any
+    book: Any
+    clock: Any
+    save: Any
+    max_attempts: int
+
+    def import_register(self, rows: Iterable[RegisterRow], *, dry_run: bool = False,
+                        progress: Progress | None = None) -> ImportReport:
+        """Judge and record every row (in a dry run, judge only); report the refused ones."""
+        by_member: dict[str, list[RegisterRow]] = defaultdict(list)
+        report = ImportReport(dry_run=dry_run)
+        for row in rows:
+            report.rows += 1
+            by_member[row.member_id].append(row)
+        report.members = len(by_member)
+        members = list(by_member.items())
+        for start in range(0, len(members), BATCH_MEMBERS):
+            batch = members[start:start + BATCH_MEMBERS]
+            for outcome in self._import_batch(batch, dry_run):
+                report.count(outcome)
+            if progress is not None:
+                progress(report)
+        report.refused.sort(key=lambda refusal: refusal.line)
+        return report
+
+    def _import_batch(self, batch: Sequence[tuple[str, list[RegisterRow]]], dry_run: bool) -> list[ImportReport]:
+        book = self.book()
+        judged = [self._judge_member(member_id, rows, book) for member_id, rows in batch]
+        if dry_run:
+            return [outcome for _, outcome in judged]
+        pending = [event for credential, _ in judged if credential is not None
+                   for event in credential.collect_events()]
+        if not pending:
+            return [outcome for _, outcome in judged]
+        try:
+            self.save(*pending)
+        except IntegrityError:
+            # Another writer changed a member of the batch: nothing of it was recorded.
+            return [self._import_member(member_id, rows) for member_id, rows in batch]
+        return [outcome for _, outcome in judged]
+
+    def _import_member(self, member_id: str, rows: list[RegisterRow]) -> ImportReport:
+        """One member's rows judged against the member as stored, and recorded on their own."""
+        for _attempt in range(self.max_attempts):
+            credential, outcome = self._judge_member(member_id, rows, self.book())
+            pending = credential.collect_events() if credential is not None else []
+            if not pending:
+                return outcome
+            try:
+                self.save(*pending)
+            except IntegrityError:
+                continue
+            return outcome
+        refused = ImportReport()
+        refused.refused = [RowRefusal(row.row_id, row.line, "concurrent_change",
+                                      f"member {member_id!r} was changed by another writer throughout; import again")
+                           for row in rows]
+        return refused
+
+    def _judge_member(self, member_id: str, rows: list[RegisterRow], book: PolicyBook,
+                      ) -> tuple[Credential | None, ImportReport]:
+        """Every row of one member judged in turn on the member's credential as stored; the facts
+        of the accepted rows are left pending on the credential returned."""
+        credential: Credential | None = self._find(member_id)
+        if credential is not None:
+            credential.judge_in_business_order()
+        outcome = ImportReport()
+        for row in sorted(rows, key=RegisterRow.order):
+            try:
+                credential = self._judge_row(row, credential, book, outcome)
+            except CredentialError as error:
+                outcome.refused.append(RowRefusal(row.row_id, row.line, error.code, error.message))
+        return credential, outcome
+
+    def _judge_row(self, row: RegisterRow, credential: Credential | None, book: PolicyBook,
+                   outcome: ImportReport) -> Credential | None:
+        if row.command is None:
+            assert row.unreadable is not None
+            raise row.unreadable
+        fingerprint = row.command.fingerprint
+        if credential is not None:
+            prior = credential.first_fact_with_key(row.key)
+            if prior is not None:
+                if prior.request_hash != fingerprint:
+                    raise InvalidCommand("row_changed", f"row {row.row_id!r} was imported before with other "
+                                                        "content; a changed row needs a new row_id")
+                outcome.already_imported += 1
+                return credential
+        command = row.command
+        if isinstance(command, ReviewDocumentation):
+            command = dataclasses.replace(command, rejected=tuple(
+                (_imported_activity(credential, row.member_id, row_id), reason)
+                for row_id, reason in command.rejected))
+        stamp = self._stamp(row, credential, fingerprint)
+        length = len(credential.history) if credential is not None else 0
+        try:
+            judged: Credential = self._apply(command, credential, stamp, book)
+        except CredentialError:
+            # A command's guards all run before it records anything, so a refused row leaves
+            # the credential as it was; a command that broke that rule must not go unnoticed.
+            if credential is not None and len(credential.history) != length:
+                raise RuntimeError(f"{type(command).__name__} recorded facts before refusing") from None
+            raise
+        if judged is not credential:  # the row opened the member's credential
+            judged.judge_in_business_order()
+        outcome.recorded += 1
+        return judged
+
+    def _stamp(self, row: RegisterRow, credential: Credential | None, fingerprint: str) -> Stamp:
+        last = credential.history[-1].timestamp if credential is not None and credential.history else None
+        if row.recorded_at is None:
+            return Stamp.after(self.clock(), last, row.key, fingerprint)
+        # Times are recorded in UTC whatever offset the row gave, so the day a fact was learned on
+        # (which its business date may not be after) is the UTC day, as for every other fact.
+        recorded_at = row.recorded_at.astimezone(UTC)
+        if recorded_at > self.clock():
+            raise InvalidCommand("recorded_at_in_future", f"recorded_at {row.recorded_at.isoformat()} is in the future")
+        if last is not None and recorded_at < last:
+            raise InvalidCommand(
+                "recorded_at_before_known_fact",
+                f"recorded_at {row.recorded_at.isoformat()} is earlier than a fact already recorded for member "
+                f"{row.member_id!r} (at {last.isoformat()}): what the register knew cannot change what was "
+                "already known", last_recorded_at=last.isoformat())
+        return Stamp(recorded_at, row.key, fingerprint)
+
+
+def _imported_activity(credential: Credential | None, member_id: str, row_id: str) -> str:
+    """The activity id recorded for the activity row `row_id` of this member's import."""
+    if credential is None:
+        raise MemberNotFound(member_id)
+    claimed = credential.first_fact_with_key(f"{IMPORT_KEY_PREFIX}{row_id}")
+    if not isinstance(claimed, ActivityClaimed):
+        raise InvalidCommand("unknown_row", f"rejected_row_ids names {row_id!r}, which is not an imported "
+                                            "activity row of this member", row_id=row_id)
+    return claimed.activity_id

@@ -1,0 +1,296 @@
+"""A register file (CSV) read into rows, each the member command it stands for (rules.md section 13).
+
+The columns are the contract's (http-api.md, "Bringing records in"). A row's cells are read by
+the very schemas that read the API's command bodies (web/schemas/commands.py) and become the
+very commands the API builds, so an imported row and a posted request mean the same thing.
+
+What cannot be read as a whole is refused before anything is judged (`UnreadableRegister`):
+no header, missing or unknown columns, a duplicate `row_id`, text that is not UTF-8. What a
+spreadsheet writes is read as its user meant it, and the report says what was assumed: a
+byte order mark, UTF-16 ("Unicode text"), `;` or tab separators (a spreadsheet in a locale
+whose decimal mark is a comma; there "1,5" hours is read as 1.5), column names in another case
+or with spaces around them, and blank rows. A row whose cells cannot make its command (a bad
+date, a number that is not one, a cell its kind of fact does not use) is refused on its own.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from marshmallow import Schema, ValidationError
+
+from application.commands import (
+    Certify,
+    ClaimActivity,
+    MemberCommand,
+    ReviewDocumentation,
+    SelectForAudit,
+    SubmitRenewal,
+)
+from application.imports import RegisterRow
+from domain.errors import InvalidCommand
+from domain.rules import ActivityClaim
+from web.fields import Date, Text, Time
+from web.schemas import shared
+from web.schemas.commands import ActivityBody, AuditBody, CertificationBody, DocumentationBody, RenewalBody
+
+REQUIRED_COLUMNS = ("row_id", "member_id", "fact", "date")
+# The cells each kind of fact reads, by column, and the body field each fills.
+FACT_CELLS: dict[str, dict[str, str]] = {
+    "certification": {"date": "certified_on", "certification": "certification", "name": "name"},
+    "activity": {"date": "completed_on", "category": "category", "title": "title", "hours": "hours",
+                 "units": "units", "provider": "provider", "credit_hours": "credit_hours", "grade": "grade",
+                 "course_id": "course_id", "published_on": "published_on", "evidence": "evidence"},
+    "renewal": {"date": "submitted_on", "fee_paid": "fee_paid"},
+    "audit_selection": {"date": "selected_on"},
+    "documentation": {"date": "received_on", "rejected_row_ids": "rejected", "reason": "reason",
+                      "replace_by": "replace_by"},
+}
+# Cells any row may fill: a register often repeats a member's name on every row; only a
+# certification row's name is recorded.
+COMMON_CELLS = ("row_id", "member_id", "fact", "recorded_at", "name")
+COLUMNS = tuple(dict.fromkeys([*REQUIRED_COLUMNS, "name", *(c for cells in FACT_CELLS.values() for c in cells),
+                               "recorded_at"]))
+NUMBER_CELLS = ("hours", "units", "credit_hours", "fee_paid")
+DECIMAL_COMMA = re.compile(r"\d+,\d+")
+SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab"}
+
+
+class UnreadableRegister(Exception):
+    """The file cannot be read as a whole: nothing of it is judged."""
+
+    def __init__(self, code: str, message: str, status: int = 400, **details: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+        self.details = details
+
+
+@dataclass
+class RegisterFile:
+    rows: list[RegisterRow]
+    assumed: list[str] = field(default_factory=list)  # how the file was read, where it could be read two ways
+
+
+class _RowTime(Schema):
+    recorded_at = Time(required=True)
+
+
+class _RowDate(Schema):
+    date = Date(required=True)
+
+
+class _RowId(Schema):
+    row_id = Text(required=True, limit=200)
+    member_id = Text(required=True, limit=200)
+
+
+def read_register(data: bytes, max_rows: int | None = None) -> RegisterFile:
+    """Every row of the register `data`, in file order; raises `UnreadableRegister`."""
+    assumed: list[str] = []
+    text = _decoded(data, assumed)
+    header_line = text.split("\n", 1)[0]
+    separator = _separator(header_line)
+    if separator != ",":
+        assumed.append(f"the columns are separated by {SEPARATORS[separator]}s; decimal commas in "
+                       f"{', '.join(NUMBER_CELLS)} are read as decimal points")
+    # strict: a quote left open would otherwise take every line after it into one cell, unreported.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, strict=True)
+    columns = _columns(_next(reader), assumed)
+    rows: list[RegisterRow] = []
+    lines_of: dict[str, int] = {}
+    blank = 0
+    for line, cells in _records(reader):
+        if not any(cell.strip() for cell in cells):
+            blank += 1
+            continue
+        if max_rows is not None and len(rows) == max_rows:
+            raise UnreadableRegister("too_many_rows", f"the file has more than {max_rows} rows; send it in parts "
+                                                      "or use `credentials import`", 413, max_rows=max_rows)
+        row = _row(line, columns, cells, separator != ",")
+        if row.row_id and row.row_id in lines_of:
+            raise UnreadableRegister("duplicate_row_id", f"row_id {row.row_id!r} is on line {lines_of[row.row_id]} "
+                                                         f"and line {line}; each row needs its own", row_id=row.row_id,
+                                     lines=[lines_of[row.row_id], line])
+        lines_of[row.row_id] = line
+        rows.append(row)
+    if blank:
+        assumed.append(f"{blank} blank row{'s were' if blank != 1 else ' was'} skipped")
+    return RegisterFile(rows, assumed)
+
+
+def _decoded(data: bytes, assumed: list[str]) -> str:
+    for bom, encoding, what in ((codecs.BOM_UTF8, "utf-8", "UTF-8 with a byte order mark"),
+                                (codecs.BOM_UTF16_LE, "utf-16", "UTF-16 (a spreadsheet's \"Unicode text\")"),
+                                (codecs.BOM_UTF16_BE, "utf-16", "UTF-16 (a spreadsheet's \"Unicode text\")")):
+        if data.startswith(bom):
+            assumed.append(f"the file is {what}")
+            return _decode(data[len(bom):] if encoding == "utf-8" else data, encoding)
+    return _decode(data, "utf-8")
+
+
+def _decode(data: bytes, encoding: str) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as error:
+        line = data[:error.start].count(b"\n") + 1
+        raise UnreadableRegister(
+            "bad_encoding", f"the file is not {encoding.upper()} text: line {line} holds the byte "
+                            f"0x{data[error.start]:02x}, which {encoding.upper()} cannot read; save the "
+                            "spreadsheet as \"CSV UTF-8\"", line=line) from None
+
+
+def _separator(header: str) -> str:
+    """The separator that splits the header into the most known column names (a comma on a tie)."""
+    def known(separator: str) -> int:
+        return sum(name.strip().strip('"').lower() in COLUMNS for name in header.split(separator))
+    return max(SEPARATORS, key=known)
+
+
+def _next(reader: Iterator[list[str]]) -> list[str]:
+    try:
+        return next(reader)
+    except StopIteration:
+        raise UnreadableRegister("empty_file", "the file is empty: it needs a header line naming its columns, "
+                                               f"at least {', '.join(REQUIRED_COLUMNS)}") from None
+    except csv.Error as error:
+        raise UnreadableRegister("malformed_csv", f"line 1 is not CSV: {error}", line=1) from None
+
+
+def _records(reader: Any) -> Iterator[tuple[int, list[str]]]:
+    """(first line of the record, its cells): a quoted cell may hold line breaks."""
+    while True:
+        line = reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise UnreadableRegister("malformed_csv", f"line {line} is not CSV: {error}", line=line) from None
+        yield line, cells
+
+
+def _columns(header: list[str], assumed: list[str]) -> list[str]:
+    columns = [name.strip().lower() for name in header]
+    if columns != header:
+        assumed.append("column names were read without regard to case or surrounding spaces")
+    duplicated = sorted({name for name in columns if columns.count(name) > 1})
+    if duplicated:
+        raise UnreadableRegister("duplicate_columns", f"the header names {', '.join(duplicated)} more than once",
+                                 columns=duplicated)
+    unknown = [name for name in columns if name not in COLUMNS]
+    if unknown:
+        raise UnreadableRegister("unknown_columns", f"unknown column{'s' if len(unknown) > 1 else ''}: "
+                                 f"{', '.join(repr(n) for n in unknown)}; the columns are {', '.join(COLUMNS)}",
+                                 columns=unknown, known=list(COLUMNS))
+    missing = [name for name in REQUIRED_COLUMNS if name not in columns]
+    if missing:
+        raise UnreadableRegister("missing_columns", f"missing column{'s' if len(missing) > 1 else ''}: "
+                                 f"{', '.join(missing)}", columns=missing)
+    return columns
+
+
+def _row(line: int, columns: list[str], cells: list[str], decimal_comma: bool) -> RegisterRow:
+    extra = [cell for cell in cells[len(columns):] if cell.strip()]
+    values = {name: cell.strip() for name, cell in zip(columns, cells, strict=False) if cell.strip()}
+    row_id, member_id = values.get("row_id", ""), values.get("member_id", "")
+    try:
+        _load(_RowId, {name: values[name] for name in ("row_id", "member_id") if name in values}, {})
+        if extra:
+            raise InvalidCommand("extra_cells", f"the row has {len(cells)} cells but the header names {len(columns)}")
+        on = _load(_RowDate, {"date": values.get("date")}, {})["date"]
+        recorded_at = _recorded_at(values)
+        command = _command(member_id, values, decimal_comma)
+    except InvalidCommand as error:
+        return RegisterRow(row_id, line, member_id, None, None, unreadable=error)
+    return RegisterRow(row_id, line, member_id, on, command, recorded_at=recorded_at)
+
+
+def _recorded_at(values: Mapping[str, str]) -> datetime | None:
+    if "recorded_at" not in values:
+        return None
+    moment: datetime = _load(_RowTime, {"recorded_at": values["recorded_at"]}, {})["recorded_at"]
+    return moment
+
+
+def _command(member_id: str, values: Mapping[str, str], decimal_comma: bool) -> MemberCommand:
+    fact = values.get("fact", "")
+    cells = FACT_CELLS.get(fact)
+    if cells is None:
+        raise InvalidCommand("unknown_fact", f"fact {fact!r} is not one of {', '.join(FACT_CELLS)}",
+                             known=list(FACT_CELLS))
+    unused = sorted(name for name in values if name not in cells and name not in COMMON_CELLS)
+    if unused:
+        raise InvalidCommand("unexpected_value", f"a {fact} row does not use {', '.join(unused)}; leave "
+                                                 f"{'them' if len(unused) > 1 else 'it'} empty", columns=unused)
+    body: dict[str, Any] = {}
+    for column, name in cells.items():
+        if column in values and not (column == "name" and fact != "certification"):
+            value = values[column]
+            body[name] = value.replace(",", ".") if decimal_comma and column in NUMBER_CELLS and \
+                DECIMAL_COMMA.fullmatch(value) else value
+    return BUILDERS[fact](member_id, body, cells)
+
+
+def _load(schema: type[Schema], body: dict[str, Any], cells: Mapping[str, str]) -> dict[str, Any]:
+    """`body` loaded by `schema`; what it refuses is named by the register's columns."""
+    try:
+        loaded: dict[str, Any] = shared(schema).load(body)
+    except ValidationError as error:
+        column_of = {name: column for column, name in cells.items()}
+        problems = {column_of.get(str(name), str(name)): problem for name, problem in _flat(error.messages)}
+        listed = "; ".join(f"{column}: {problem}" for column, problem in problems.items())
+        raise InvalidCommand("invalid_value", listed, fields=problems) from None
+    return loaded
+
+
+def _flat(messages: Any) -> Iterator[tuple[str, str]]:
+    if isinstance(messages, Mapping):
+        for name, inner in messages.items():
+            yield from ((name, text) for _, text in _flat(inner))
+    elif isinstance(messages, list):
+        yield "", " ".join(str(m) for m in messages if not isinstance(m, Mapping | list)) or str(messages)
+    else:
+        yield "", str(messages)
+
+
+def _certify(member_id: str, body: dict[str, Any], cells: Mapping[str, str]) -> MemberCommand:
+    return Certify(member_id, **_load(CertificationBody, body, cells))
+
+
+def _claim(member_id: str, body: dict[str, Any], cells: Mapping[str, str]) -> MemberCommand:
+    return ClaimActivity(member_id, ActivityClaim(**_load(ActivityBody, body, cells)))
+
+
+def _renew(member_id: str, body: dict[str, Any], cells: Mapping[str, str]) -> MemberCommand:
+    return SubmitRenewal(member_id, **_load(RenewalBody, body, cells))
+
+
+def _select(member_id: str, body: dict[str, Any], cells: Mapping[str, str]) -> MemberCommand:
+    return SelectForAudit(member_id, **_load(AuditBody, body, cells))
+
+
+def _review(member_id: str, body: dict[str, Any], cells: Mapping[str, str]) -> MemberCommand:
+    """The rejected items name activity rows; the reason, one for them all, is needed only with some."""
+    row_ids = [r.strip() for r in body.pop("rejected", "").split(";") if r.strip()]
+    reason = body.pop("reason", None)
+    if row_ids and reason is None:
+        raise InvalidCommand("invalid_value", "reason: required when rejected_row_ids names rows",
+                             fields={"reason": "required when rejected_row_ids names rows"})
+    body["rejected"] = [{"activity_id": row_id, "reason": reason} for row_id in row_ids]
+    return ReviewDocumentation(member_id, **_load(DocumentationBody, body, cells))
+
+
+BUILDERS: dict[str, Callable[[str, dict[str, Any], Mapping[str, str]], MemberCommand]] = {
+    "certification": _certify, "activity": _claim, "renewal": _renew, "audit_selection": _select,
+    "documentation": _review,
+}
+
