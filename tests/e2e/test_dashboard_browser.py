@@ -167,3 +167,23 @@ def test_the_policy_page_renders_with_a_version_adopted_through_its_form(page: A
     assert changed.get_attribute("data-changed") is not None
     assert changed.locator("mark").is_visible()
     page.screenshot(path=str(ARTIFACTS / "policy.png"), full_page=True)
+
+
+def test_staff_try_a_register_in_a_dry_run_from_the_imports_page(page: Any, site: str) -> None:
+    sign_in(page, site, "staff")
+    page.click("nav >> text=Imports")
+    page.wait_for_url("**/dashboard/imports")
+    assert page.locator("#import-dry-run").is_checked()
+    register = ("row_id,member_id,fact,date,certification,category,title,credit_hours,grade,evidence\r\n"
+                "b1,browser-new,certification,2024-03-01,CPT,,,,,\r\n"
+                "b2,demo-due,activity,2024-05-01,,college_course,Physiology,2,D,transcript\r\n")
+    page.set_input_files("#import-file", files=[{"name": "register.csv", "mimeType": "text/csv",
+                                                 "buffer": register.encode()}])
+    page.click("#upload button[type=submit]")
+    page.wait_for_load_state()
+    assert page.locator("[data-report=dry-run] [data-tile=recorded] .tile-number").text_content() == "1"
+    refused = page.locator("table[data-table=refused] tr[data-row-id=b2]")
+    assert refused.get_attribute("data-code") == "grade_below_c"
+    assert refused.locator("a[href='/dashboard/members/demo-due']").is_visible()
+    assert not page.locator("#import-dry-run").is_checked()  # the next send imports
+    page.screenshot(path=str(ARTIFACTS / "imports.png"), full_page=True)

@@ -75,6 +75,7 @@ def _page_context() -> dict[str, Any]:
         "may_correct": _may(Permission.CORRECT),
         "may_set_policy": _may(Permission.SET_POLICY),
         "may_try": _may(Permission.TRY),
+        "may_import": _may(Permission.IMPORT),
         "humanize": wording.humanize,
         "matter": wording.matter,
         "number": wording.number,
