@@ -1,10 +1,11 @@
-"""Benchmarks of the credential service (benchmarks, never tests). One entry, five sections:
+"""Benchmarks of the credential service (benchmarks, never tests). One entry, six sections:
 
     python scripts/bench.py [options]                    commands and status as-of, in-process
     python scripts/bench.py http [options]               the API over HTTP, the real server
     python scripts/bench.py projections [--events N]     the read models: catch-up and rebuild
     python scripts/bench.py revisions [--members N]      the store-wide revisions report of a month
     python scripts/bench.py worklist [--members N]       who must act (the worklist), and a reminder run
+    python scripts/bench.py import [--members N]         a register imported by the bulk path, beside a raw COPY
 
 Each runs on CREDENTIALS_DATABASE_URL (PostgreSQL expected for all but the first), in
 a fresh schema or file removed at the end, beside a raw baseline measured in the same run;
@@ -31,9 +32,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from benchmarks.revisions import main as run
     elif section == "worklist":
         from benchmarks.worklist import main as run
+    elif section == "import":
+        from benchmarks.imports import main as run
     else:
         raise SystemExit(f"bench.py: unknown section {section!r}: expected commands, http, projections, "
-                         f"revisions or worklist\n{__doc__}")
+                         f"revisions, worklist or import\n{__doc__}")
     return run(args)
 
 

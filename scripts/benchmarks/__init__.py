@@ -9,5 +9,7 @@
 - revisions.py: the store-wide revisions report of a month, beside a status read, and the
   read models following a policy version effective in the past;
 - worklist.py: the worklist (who must act) from the matters table, beside a status-counts report,
-  checked against the replay; and a reminder run.
+  checked against the replay; and a reminder run;
+- imports.py: a register (scripts/make_register.py) imported by the bulk path, beside a raw COPY of
+  as many rows, and the read models catching up after it.
 """

@@ -39,11 +39,12 @@ def own_database(default_url: str) -> str:
 
 @dataclass(frozen=True)
 class RawSpec:
-    """Where the raw baseline inserts: a conninfo or an SQLite file, and its INSERT."""
+    """Where the raw baseline inserts: a conninfo or an SQLite file, its INSERT, and the table."""
 
     backend: str
     dsn: str
     insert: str
+    table: str = ""
 
 
 class Target:
@@ -127,7 +128,7 @@ class Target:
             for statement in create:
                 conn.execute(statement)
             conn.commit()
-        return RawSpec(self.backend, self.conninfo if self.backend == "postgres" else str(self.path), insert)
+        return RawSpec(self.backend, self.conninfo if self.backend == "postgres" else str(self.path), insert, table)
 
     def cleanup(self) -> None:
         if self.keep:

@@ -24,6 +24,7 @@ QUICK = {
     "projections": ["--events", "3000", "--burst", "50", "--parts", "2"],
     "revisions": ["--members", "200", "--repeat", "1", "--status-reads", "10", "--workers", "1", "--parts", "2"],
     "worklist": ["--members", "200", "--templates", "20", "--repeat", "1", "--workers", "1", "--parts", "2"],
+    "import": ["--members", "60", "--parts", "2"],
 }
 
 REPORTED = {
@@ -33,6 +34,8 @@ REPORTED = {
     "revisions": {"status_p50_ms", "report_ms", "replay_s", "report_vs_status", "replay_vs_status", "members"},
     "worklist": {"status_counts_ms", "worklist_ms", "worklist_vs_status_counts", "worklist_csv_ms", "days", "targets",
                  "targets_met", "reminder_run_ms", "members"},
+    "import": {"rows", "import_rows_per_s", "read_rows_per_s", "judge_record_rows_per_s", "raw_rows_per_s",
+               "import_vs_raw", "catch_up_s", "catch_up_events_per_s", "targets", "targets_met"},
 }
 
 
@@ -123,3 +126,14 @@ def test_the_worklist_benchmark_lists_what_the_replay_lists_and_reminds_once(run
     assert sum(day["items"] for day in figures["days"]) > 0
     assert figures["reminders_issued"] > 0
     assert figures["reminder_rerun_issued"] == 0
+
+
+def test_the_import_benchmark_imports_its_register_as_made_and_the_read_models_catch_up(runs: dict[str, Run]) -> None:
+    """issue 12: a register made by scripts/make_register.py, imported by the bulk path: every row
+    recorded but the ones made to be refused, and the read models then apply every event."""
+    figures = runs["import"].figures
+    assert figures["refused_as_made"] is True
+    assert figures["recorded"] + figures["refused"] == figures["rows"]
+    assert figures["members_recorded"] == 60
+    assert figures["events"] > figures["recorded"]  # each member's opening, and the rejections
+    assert figures["lag_after"] == 0
