@@ -21,6 +21,7 @@ member's own history, so the first request and its repeat always name the same m
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -170,34 +171,41 @@ def arguments_of(command: Command) -> dict[str, Any]:
     """Every field but the member id, canonical; a field holding a dataclass (the activity
     claim) gives its fields as arguments of their own."""
     arguments: dict[str, Any] = {}
-    for each in fields(command):
-        if each.name == SCOPE_FIELD:
-            continue
-        value = getattr(command, each.name)
-        if is_dataclass(value):
-            named = canonical(value).items()
-        else:
-            named = [(STORED_ARGUMENT_NAMES.get(each.name, each.name), canonical(value))]
-        for name, canonical_value in named:
-            if name in arguments or name == "command":
-                raise TypeError(f"{type(command).__name__} has two arguments fingerprinted as {name!r}")
-            arguments[name] = canonical_value
+    for name, stored_name in _argument_names(type(command)):
+        value = getattr(command, name)
+        named = canonical(value).items() if is_dataclass(value) else [(stored_name, canonical(value))]
+        for argument, canonical_value in named:
+            if argument in arguments or argument == "command":
+                raise TypeError(f"{type(command).__name__} has two arguments fingerprinted as {argument!r}")
+            arguments[argument] = canonical_value
     return arguments
+
+
+@functools.cache
+def _argument_names(command_type: type[Command]) -> tuple[tuple[str, str], ...]:
+    """(field name, name fingerprinted under) of each argument of a command class."""
+    return tuple((each.name, STORED_ARGUMENT_NAMES.get(each.name, each.name))
+                 for each in fields(command_type) if each.name != SCOPE_FIELD)
 
 
 def canonical(value: Any) -> Any:
     """`value` as plain JSON data: dataclasses as objects of all their fields, sequences as
     lists, dates ISO 8601, Decimals as their exact string ("12.0" stays "12.0")."""
+    if value is None or isinstance(value, str | bool | int | float):
+        return value
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
     if is_dataclass(value) and not isinstance(value, type):
-        return {each.name: canonical(getattr(value, each.name)) for each in fields(value)}
+        return {name: canonical(getattr(value, name)) for name in _field_names(type(value))}
     if isinstance(value, list | tuple):
         return [canonical(item) for item in value]
     if isinstance(value, Mapping):
         return {str(key): canonical(item) for key, item in sorted(value.items())}
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
     raise TypeError(f"a command field cannot hold a {type(value).__name__}: it has no canonical form")
+
+
+@functools.cache
+def _field_names(dataclass_type: type) -> tuple[str, ...]:
+    return tuple(each.name for each in fields(dataclass_type))

@@ -33,7 +33,7 @@ from eventsourcing.persistence import IntegrityError
 
 from application.commands import Certify, MemberCommand, ReviewDocumentation, SelectForAudit, SubmitRenewal
 from domain.credential import Credential, Stamp
-from domain.errors import CredentialError, InvalidCommand, MemberNotFound
+from domain.errors import CredentialError, InvalidCommand, MemberNotFound, RuleViolation
 from domain.events import ActivityClaimed
 from domain.policy import PolicyBook
 
@@ -100,9 +100,11 @@ Progress = Callable[[ImportReport], None]
 
 
 class RegisterImports:
-    """The import, on the service that mixes it in (its `_find`, `_apply`, `book`, `clock`, `save`)."""
+    """The import, on the service that mixes it in (its `_find`, `member_ids`, `_apply`, `book`, `clock`,
+    `save`)."""
 
     _find: Any
+    member_ids: Any
     _apply: Any
     book: Any
     clock: Any
@@ -119,18 +121,22 @@ class RegisterImports:
             by_member[row.member_id].append(row)
         report.members = len(by_member)
         members = list(by_member.items())
+        # Read once, so a member not yet recorded costs no read (a migration's every member); one
+        # recorded meanwhile by another writer fails the batch's insert, which is then judged again.
+        recorded = set(self.member_ids()) if members else set()
         for start in range(0, len(members), BATCH_MEMBERS):
             batch = members[start:start + BATCH_MEMBERS]
-            for outcome in self._import_batch(batch, dry_run):
+            for outcome in self._import_batch(batch, dry_run, recorded):
                 report.count(outcome)
             if progress is not None:
                 progress(report)
         report.refused.sort(key=lambda refusal: refusal.line)
         return report
 
-    def _import_batch(self, batch: Sequence[tuple[str, list[RegisterRow]]], dry_run: bool) -> list[ImportReport]:
+    def _import_batch(self, batch: Sequence[tuple[str, list[RegisterRow]]], dry_run: bool,
+                      recorded: set[str]) -> list[ImportReport]:
         book = self.book()
-        judged = [self._judge_member(member_id, rows, book) for member_id, rows in batch]
+        judged = [self._judge_member(member_id, rows, book, member_id in recorded) for member_id, rows in batch]
         if dry_run:
             return [outcome for _, outcome in judged]
         pending = [event for credential, _ in judged if credential is not None
@@ -147,7 +153,7 @@ class RegisterImports:
     def _import_member(self, member_id: str, rows: list[RegisterRow]) -> ImportReport:
         """One member's rows judged against the member as stored, and recorded on their own."""
         for _attempt in range(self.max_attempts):
-            credential, outcome = self._judge_member(member_id, rows, self.book())
+            credential, outcome = self._judge_member(member_id, rows, self.book(), True)
             pending = credential.collect_events() if credential is not None else []
             if not pending:
                 return outcome
@@ -162,17 +168,20 @@ class RegisterImports:
                            for row in rows]
         return refused
 
-    def _judge_member(self, member_id: str, rows: list[RegisterRow], book: PolicyBook,
+    def _judge_member(self, member_id: str, rows: list[RegisterRow], book: PolicyBook, recorded: bool,
                       ) -> tuple[Credential | None, ImportReport]:
         """Every row of one member judged in turn on the member's credential as stored; the facts
         of the accepted rows are left pending on the credential returned."""
-        credential: Credential | None = self._find(member_id)
+        credential: Credential | None = self._find(member_id) if recorded else None
         if credential is not None:
             credential.judge_in_business_order()
         outcome = ImportReport()
         for row in sorted(rows, key=RegisterRow.order):
             try:
                 credential = self._judge_row(row, credential, book, outcome)
+            except MemberNotFound as error:
+                refusal = _before_opening(row, rows) or error
+                outcome.refused.append(RowRefusal(row.row_id, row.line, refusal.code, refusal.message))
             except CredentialError as error:
                 outcome.refused.append(RowRefusal(row.row_id, row.line, error.code, error.message))
         return credential, outcome
@@ -227,6 +236,24 @@ class RegisterImports:
                 f"{row.member_id!r} (at {last.isoformat()}): what the register knew cannot change what was "
                 "already known", last_recorded_at=last.isoformat())
         return Stamp(recorded_at, row.key, fingerprint)
+
+
+def _before_opening(row: RegisterRow, rows: Sequence[RegisterRow]) -> CredentialError | None:
+    """Why a row found no credential when the member's rows certify them later: a fact dated
+    before the first certification, or one learned (`recorded_at`) before it was."""
+    certifications = [r for r in rows if isinstance(r.command, Certify) and r.order() > row.order()]
+    if not certifications or row.on is None:
+        return None
+    first = min(certifications, key=RegisterRow.order)
+    assert first.on is not None
+    if row.on < first.on:
+        return RuleViolation("before_certification", f"{row.on} is before the member's first certification, "
+                                                     f"on {first.on} (line {first.line})",
+                             certified_on=first.on.isoformat())
+    return InvalidCommand("recorded_before_certification", f"the row's recorded_at is earlier than when the member's "
+                                                           f"first certification (line {first.line}) is known: rows "
+                                                           "apply in the order learned, and nothing is known of a "
+                                                           "member before their certification")
 
 
 def _imported_activity(credential: Credential | None, member_id: str, row_id: str) -> str:

@@ -303,6 +303,25 @@ def test_a_refused_row_leaves_the_members_other_rows_to_apply(service: Credentia
     assert [type(f).__name__ for f in stored_facts(service, "m1")][-1] == "RenewalSubmitted"
 
 
+def test_a_row_dated_before_the_members_first_certification_in_the_file_is_refused_as_before_it(
+        service: CredentialService) -> None:
+    """FAQ: "CECs earned before the first certification date do not count"; a member's rows apply in
+    business-date order, so the file's certification is named, not a member unknown."""
+    report = imported(service, activity("a0", "m7", "2019-01-05", 5), certification("c7", "m7", "2019-05-10"))
+    assert refusals(report) == [("a0", "before_certification")]
+    assert "line 3" in report.refused[0].message
+    assert report.recorded == 1
+
+
+def test_a_row_learned_before_the_members_certification_was_is_refused_saying_so(service: CredentialService) -> None:
+    """rules.md section 13: a row's `recorded_at` is when the register learned it, and nothing is known
+    of a member before their first certification is."""
+    report = imported(service, activity("a0", "m7", "2019-06-05", 5, recorded_at="2019-06-06T00:00:00+00:00"),
+                      certification("c7", "m7", "2019-05-10"))
+    assert refusals(report) == [("a0", "recorded_before_certification")]
+    assert report.recorded == 1
+
+
 def test_a_row_changed_under_the_same_row_id_is_refused_and_the_rest_already_imported(
         service: CredentialService) -> None:
     """rules.md section 13: "each row carries a stable id": a row whose content changed needs a new one."""

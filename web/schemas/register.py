@@ -21,7 +21,7 @@ import io
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from marshmallow import Schema, ValidationError
@@ -37,7 +37,7 @@ from application.commands import (
 from application.imports import RegisterRow
 from domain.errors import InvalidCommand
 from domain.rules import ActivityClaim
-from web.fields import Date, Text, Time
+from web.fields import Text, Time
 from web.schemas import shared
 from web.schemas.commands import ActivityBody, AuditBody, CertificationBody, DocumentationBody, RenewalBody
 
@@ -76,25 +76,23 @@ class UnreadableRegister(Exception):
 
 @dataclass
 class RegisterFile:
-    rows: list[RegisterRow]
+    rows: list[RegisterRow]  # those of the members read (`read_register`'s `members`)
     assumed: list[str] = field(default_factory=list)  # how the file was read, where it could be read two ways
+    count: int = 0  # the file's rows, blank ones aside, whoever's they are
 
 
 class _RowTime(Schema):
     recorded_at = Time(required=True)
 
 
-class _RowDate(Schema):
-    date = Date(required=True)
+# Read field by field, not by a schema: they are read on every row (a schema's load costs more).
+_ID = Text(required=True, limit=200)
 
 
-class _RowId(Schema):
-    row_id = Text(required=True, limit=200)
-    member_id = Text(required=True, limit=200)
-
-
-def read_register(data: bytes, max_rows: int | None = None) -> RegisterFile:
-    """Every row of the register `data`, in file order; raises `UnreadableRegister`."""
+def read_register(data: bytes, max_rows: int | None = None,
+                  members: Callable[[str], bool] | None = None) -> RegisterFile:
+    """Every row of the register `data` (of the members `members` accepts: the file is checked whole
+    whatever it accepts), in file order; raises `UnreadableRegister`."""
     assumed: list[str] = []
     text = _decoded(data, assumed)
     header_line = text.split("\n", 1)[0]
@@ -105,26 +103,33 @@ def read_register(data: bytes, max_rows: int | None = None) -> RegisterFile:
     # strict: a quote left open would otherwise take every line after it into one cell, unreported.
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, strict=True)
     columns = _columns(_next(reader), assumed)
-    rows: list[RegisterRow] = []
+    row_id_at, member_id_at = columns.index("row_id"), columns.index("member_id")
+    register = RegisterFile([], assumed)
     lines_of: dict[str, int] = {}
     blank = 0
     for line, cells in _records(reader):
         if not any(cell.strip() for cell in cells):
             blank += 1
             continue
-        if max_rows is not None and len(rows) == max_rows:
+        if max_rows is not None and register.count == max_rows:
             raise UnreadableRegister("too_many_rows", f"the file has more than {max_rows} rows; send it in parts "
                                                       "or use `credentials import`", 413, max_rows=max_rows)
-        row = _row(line, columns, cells, separator != ",")
-        if row.row_id and row.row_id in lines_of:
-            raise UnreadableRegister("duplicate_row_id", f"row_id {row.row_id!r} is on line {lines_of[row.row_id]} "
-                                                         f"and line {line}; each row needs its own", row_id=row.row_id,
-                                     lines=[lines_of[row.row_id], line])
-        lines_of[row.row_id] = line
-        rows.append(row)
+        register.count += 1
+        row_id = _cell(cells, row_id_at)
+        if row_id and row_id in lines_of:
+            raise UnreadableRegister("duplicate_row_id", f"row_id {row_id!r} is on line {lines_of[row_id]} "
+                                                         f"and line {line}; each row needs its own", row_id=row_id,
+                                     lines=[lines_of[row_id], line])
+        lines_of[row_id] = line
+        if members is None or members(_cell(cells, member_id_at)):
+            register.rows.append(_row(line, columns, cells, separator != ","))
     if blank:
         assumed.append(f"{blank} blank row{'s were' if blank != 1 else ' was'} skipped")
-    return RegisterFile(rows, assumed)
+    return register
+
+
+def _cell(cells: list[str], at: int) -> str:
+    return cells[at].strip() if at < len(cells) else ""
 
 
 def _decoded(data: bytes, assumed: list[str]) -> str:
@@ -203,15 +208,40 @@ def _row(line: int, columns: list[str], cells: list[str], decimal_comma: bool) -
     values = {name: cell.strip() for name, cell in zip(columns, cells, strict=False) if cell.strip()}
     row_id, member_id = values.get("row_id", ""), values.get("member_id", "")
     try:
-        _load(_RowId, {name: values[name] for name in ("row_id", "member_id") if name in values}, {})
+        _check_id("row_id", row_id)
+        _check_id("member_id", member_id)
         if extra:
             raise InvalidCommand("extra_cells", f"the row has {len(cells)} cells but the header names {len(columns)}")
-        on = _load(_RowDate, {"date": values.get("date")}, {})["date"]
         recorded_at = _recorded_at(values)
         command = _command(member_id, values, decimal_comma)
     except InvalidCommand as error:
         return RegisterRow(row_id, line, member_id, None, None, unreadable=error)
-    return RegisterRow(row_id, line, member_id, on, command, recorded_at=recorded_at)
+    return RegisterRow(row_id, line, member_id, _business_date(command), command, recorded_at=recorded_at)
+
+
+def _check_id(column: str, value: str) -> None:
+    try:
+        if not value:
+            raise ValidationError("Missing data for required field.")
+        _ID.deserialize(value)
+    except ValidationError as error:
+        problem = " ".join(str(m) for m in error.messages) if isinstance(error.messages, list) else str(error.messages)
+        raise InvalidCommand("invalid_value", f"{column}: {problem}", fields={column: problem}) from None
+
+
+def _business_date(command: MemberCommand) -> date:
+    match command:
+        case Certify():
+            return command.certified_on
+        case ClaimActivity():
+            return command.claim.completed_on
+        case SubmitRenewal():
+            return command.submitted_on
+        case SelectForAudit():
+            return command.selected_on
+        case ReviewDocumentation():
+            return command.received_on
+    raise TypeError(f"a register row cannot stand for {type(command).__name__}")
 
 
 def _recorded_at(values: Mapping[str, str]) -> datetime | None:
