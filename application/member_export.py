@@ -15,31 +15,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from application.service import CredentialService
+from application.service import CredentialService, RecordedFact
 from domain.corrections import voiding
-from domain.events import CredentialFact, CredentialOpened
-
-
-@dataclass(frozen=True)
-class ExportedFact:
-    fact: CredentialFact
-    # The withdrawal or amendment that voided the fact, as known now; None while it stands.
-    withdrawn_by: str | None
-
-    @property
-    def fact_id(self) -> str:
-        return self.fact.fact_id
-
-    @property
-    def type(self) -> str:
-        return type(self.fact).__name__
+from domain.events import CredentialOpened
 
 
 @dataclass(frozen=True)
 class MemberExport:
     member_id: str
     name: str | None
-    facts: list[ExportedFact]
+    facts: list[RecordedFact]
 
 
 def member_export(service: CredentialService, member_id: str) -> MemberExport:
@@ -50,6 +35,6 @@ def member_export(service: CredentialService, member_id: str) -> MemberExport:
     return MemberExport(
         member_id,
         opened.name if opened is not None else None,
-        [ExportedFact(fact, voided.voided_by(fact.fact_id)) for fact in history
+        [RecordedFact(fact, voided.voided_by(fact.fact_id)) for fact in history
          if not isinstance(fact, CredentialOpened)],
     )

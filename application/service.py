@@ -68,15 +68,17 @@ class CommandOutcome:
     repeated: bool = False
 
 
-__all__ = ["AuditSelectionReport", "CommandOutcome", "CredentialService", "HistoryEntry", "LevelSelection"]
+__all__ = ["AuditSelectionReport", "CommandOutcome", "CredentialService", "HistoryEntry", "LevelSelection",
+           "RecordedFact"]
 
 
 @dataclass(frozen=True)
-class HistoryEntry:
+class RecordedFact:
+    """A fact as the history and the export list it."""
+
     fact: CredentialFact
-    status_after: CredentialStatus
     # The withdrawal or amendment that voided the fact, as known now; None while it stands.
-    withdrawn_by: str | None = None
+    withdrawn_by: str | None
 
     @property
     def fact_id(self) -> str:
@@ -85,6 +87,11 @@ class HistoryEntry:
     @property
     def type(self) -> str:
         return type(self.fact).__name__
+
+
+@dataclass(frozen=True)
+class HistoryEntry(RecordedFact):
+    status_after: CredentialStatus
 
 
 @dataclass
@@ -159,8 +166,8 @@ class CredentialService(AuditDraw, PolicyVersions, WhatIfTrials, ReminderRuns, R
         voided = voiding(facts)
         book_at = self.books()
         return [
-            HistoryEntry(fact, status_of(facts[: index + 1], fact.effective_on, fact.timestamp,
-                                         book_at(fact.timestamp)), voided.voided_by(fact.fact_id))
+            HistoryEntry(fact, voided.voided_by(fact.fact_id),
+                         status_of(facts[: index + 1], fact.effective_on, fact.timestamp, book_at(fact.timestamp)))
             for index, fact in enumerate(facts)
         ]
 

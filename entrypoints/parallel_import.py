@@ -7,14 +7,19 @@ id, and writes them through its own connection. The shares' reports make one rep
 single process gives: the same rows recorded and the same refusals, listed by line.
 
 Worker processes are forked, so the file's bytes are shared, not copied through a pipe; they send
-back their progress and their report on a queue. Interrupted, each stops at its next member and
+back their progress and their report on a queue. Interrupted, each stops at once (Ctrl-C reaches
+the whole process group; when the command itself is killed, the kernel kills its workers too) and
 what is recorded stays whole per member, as with one process.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import multiprocessing
+import os
 import queue
+import signal
 import traceback
 import zlib
 from collections.abc import Callable
@@ -25,6 +30,7 @@ from application.imports import ImportReport
 from application.service import CredentialService
 from web.schemas.register import read_register
 
+PR_SET_PDEATHSIG = 1
 Advance = Callable[[int, int], None]  # (rows judged, rows refused) so far, across every process
 
 
@@ -46,8 +52,9 @@ def import_in_parallel(database_url: str, data: bytes, workers: int, *, dry_run:
     """Import the register `data` (already read whole and found readable) in `workers` processes."""
     context = multiprocessing.get_context("fork")
     messages: Any = context.Queue()
-    processes = [context.Process(target=_import_share, args=(database_url, data, Share(i, workers), dry_run, messages),
-                                 daemon=True) for i in range(workers)]
+    processes = [context.Process(target=_import_share, daemon=True,
+                                 args=(database_url, data, Share(i, workers), dry_run, messages, os.getpid()))
+                 for i in range(workers)]
     for process in processes:
         process.start()
     try:
@@ -93,13 +100,28 @@ def merged(reports: list[ImportReport]) -> ImportReport:
     return whole
 
 
-def _import_share(database_url: str, data: bytes, share: Share, dry_run: bool, messages: Any) -> None:
+def _die_with(parent: int) -> None:
+    """Be killed when the process that started this one dies, however it dies (Linux's
+    PR_SET_PDEATHSIG): a worker left running would go on importing after the command was killed."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass  # elsewhere the progress callback notices a new parent, between batches
+    if os.getppid() != parent:  # it died before the signal was asked for
+        os._exit(1)
+
+
+def _import_share(database_url: str, data: bytes, share: Share, dry_run: bool, messages: Any, parent: int) -> None:
+    _die_with(parent)
     try:
         service = CredentialService(database_url=database_url)
         try:
             rows = read_register(data, members=share.holds).rows
 
             def progress(report: ImportReport) -> None:
+                if os.getppid() != parent:
+                    os._exit(1)
                 done = report.recorded + report.already_imported + len(report.refused)
                 messages.put(("progress", share.index, (done, len(report.refused))))
 

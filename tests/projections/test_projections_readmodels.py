@@ -27,13 +27,14 @@ from projections.store import ReadModels
 
 pytest_plugins = ["projections_fixtures"]
 
-MEMBERS = 600  # of which 300 distinct histories; about 19,000 events, about ten pages
+MEMBERS = 300  # of which 150 distinct histories; about 9,500 events, about ten pages of 1,000
 REPORT_MEMBERS = 200  # every one distinct: the replaying reports are slow
 
 
 def test_catching_up_page_by_page_gives_the_tables_a_rebuild_gives(
         service: CredentialService, models: ReadModels, projector: Projector) -> None:
     rng = random.Random(11)
+    projector.page_size = 1_000
     first, later = split(generated(MEMBERS, 11), rng)
     insert(service, interleaved(first, rng))
     assert projector.catch_up(stream_from_zero=False) == service.recorder.max_notification_id()
