@@ -4,6 +4,10 @@ PostgreSQL comes from CREDENTIALS_TEST_POSTGRES_URL (`.ci/run` makes a fresh dat
 sets it). Without it, tests use postgresql://root@127.0.0.1:5432/test. When PostgreSQL
 cannot be reached the PostgreSQL tests are skipped locally, but fail under CI=true: CI
 must never pass by silently skipping a backend.
+
+Run in several processes (pytest-xdist, as scripts/test does), each process has a database of
+its own beside that one, named after it (`..._gw0`), made at its first PostgreSQL test and
+dropped when it ends: every test empties its database's tables, so two processes cannot share one.
 """
 
 from __future__ import annotations
@@ -12,24 +16,60 @@ import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import psycopg
 import pytest
+from psycopg import sql
 from service_support import ServiceFactory, StepClock
 
 from application.service import CredentialService
 from application.settings import DEFAULT_REPORT_SCHEMA
 from domain.policy import DEFAULT_POLICY, PolicyBook
 
-POSTGRES_URL = os.environ.get("CREDENTIALS_TEST_POSTGRES_URL", "postgresql://root@127.0.0.1:5432/test")
+BASE_POSTGRES_URL = os.environ.get("CREDENTIALS_TEST_POSTGRES_URL", "postgresql://root@127.0.0.1:5432/test")
+WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+
+
+def _worker_url(base: str, worker: str | None) -> str:
+    if worker is None:
+        return base
+    parts = urlsplit(base)
+    return urlunsplit(parts._replace(path=f"{parts.path}_{worker}"))
+
+
+POSTGRES_URL = _worker_url(BASE_POSTGRES_URL, WORKER)
 
 
 def _postgres_available() -> str | None:
     try:
+        if WORKER is not None:
+            _create_worker_database()
         with psycopg.connect(POSTGRES_URL, connect_timeout=3):
             return None
     except psycopg.OperationalError as error:
         return str(error).strip()
+
+
+def _worker_database() -> str:
+    return unquote(urlsplit(POSTGRES_URL).path.lstrip("/"))
+
+
+def _create_worker_database() -> None:
+    with psycopg.connect(BASE_POSTGRES_URL, autocommit=True, connect_timeout=3) as conn:
+        name = _worker_database()
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if WORKER is None:
+        return
+    try:
+        with psycopg.connect(BASE_POSTGRES_URL, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(_worker_database())))
+    except psycopg.OperationalError:
+        pass  # no server: nothing was made
 
 
 def _reset_postgres() -> None:
