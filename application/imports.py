@@ -46,6 +46,8 @@ ACTIVITY_RANK = 2
 # Members judged before their facts are written together: big enough to make the insert cheap,
 # small enough that a batch refused by a concurrent writer costs little to judge again.
 BATCH_MEMBERS = 200
+# Above this many members, those already recorded are read in one pass rather than one by one.
+SCAN_MEMBERS_ABOVE = 1_000
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,9 @@ class RegisterRow:
     command: MemberCommand | None
     unreadable: CredentialError | None = None
     recorded_at: datetime | None = None
+    # What an earlier import of the row must have said for it to count as imported already: the
+    # reader's digest of the row's content, by value; else the command's fingerprint.
+    fingerprint: str | None = None
 
     @property
     def key(self) -> str:
@@ -99,14 +104,26 @@ class ImportReport:
 Progress = Callable[[ImportReport], None]
 
 
+class Books:
+    """The policy book a row is judged under: as known when the register learned it (`recorded_at`),
+    else as known now; read once a batch, so consecutive rows share one book."""
+
+    def __init__(self, book_at: Callable[[datetime | None], PolicyBook]) -> None:
+        self.book_at = book_at
+        self.now = book_at(None)
+
+    def known_at(self, recorded_at: datetime | None) -> PolicyBook:
+        return self.now if recorded_at is None else self.book_at(recorded_at)
+
+
 class RegisterImports:
-    """The import, on the service that mixes it in (its `_find`, `member_ids`, `_apply`, `book`, `clock`,
+    """The import, on the service that mixes it in (its `_find`, `member_ids`, `_apply`, `books`, `clock`,
     `save`)."""
 
     _find: Any
     member_ids: Any
+    books: Any
     _apply: Any
-    book: Any
     clock: Any
     save: Any
     max_attempts: int
@@ -121,9 +138,10 @@ class RegisterImports:
             by_member[row.member_id].append(row)
         report.members = len(by_member)
         members = list(by_member.items())
-        # Read once, so a member not yet recorded costs no read (a migration's every member); one
-        # recorded meanwhile by another writer fails the batch's insert, which is then judged again.
-        recorded = set(self.member_ids()) if members else set()
+        # For a large import, the members recorded are read once, so a member not yet recorded costs
+        # no read (a migration's every member); one recorded meanwhile by another writer fails the
+        # batch's insert, which is then judged again. A small one reads its members one by one.
+        recorded = set(self.member_ids()) if len(members) > SCAN_MEMBERS_ABOVE else None
         for start in range(0, len(members), BATCH_MEMBERS):
             batch = members[start:start + BATCH_MEMBERS]
             for outcome in self._import_batch(batch, dry_run, recorded):
@@ -134,9 +152,10 @@ class RegisterImports:
         return report
 
     def _import_batch(self, batch: Sequence[tuple[str, list[RegisterRow]]], dry_run: bool,
-                      recorded: set[str]) -> list[ImportReport]:
-        book = self.book()
-        judged = [self._judge_member(member_id, rows, book, member_id in recorded) for member_id, rows in batch]
+                      recorded: set[str] | None) -> list[ImportReport]:
+        books = Books(self.books())
+        judged = [self._judge_member(member_id, rows, books, recorded is None or member_id in recorded)
+                  for member_id, rows in batch]
         if dry_run:
             return [outcome for _, outcome in judged]
         pending = [event for credential, _ in judged if credential is not None
@@ -153,7 +172,7 @@ class RegisterImports:
     def _import_member(self, member_id: str, rows: list[RegisterRow]) -> ImportReport:
         """One member's rows judged against the member as stored, and recorded on their own."""
         for _attempt in range(self.max_attempts):
-            credential, outcome = self._judge_member(member_id, rows, self.book(), True)
+            credential, outcome = self._judge_member(member_id, rows, Books(self.books()), True)
             pending = credential.collect_events() if credential is not None else []
             if not pending:
                 return outcome
@@ -168,7 +187,7 @@ class RegisterImports:
                            for row in rows]
         return refused
 
-    def _judge_member(self, member_id: str, rows: list[RegisterRow], book: PolicyBook, recorded: bool,
+    def _judge_member(self, member_id: str, rows: list[RegisterRow], books: Books, recorded: bool,
                       ) -> tuple[Credential | None, ImportReport]:
         """Every row of one member judged in turn on the member's credential as stored; the facts
         of the accepted rows are left pending on the credential returned."""
@@ -178,7 +197,7 @@ class RegisterImports:
         outcome = ImportReport()
         for row in sorted(rows, key=RegisterRow.order):
             try:
-                credential = self._judge_row(row, credential, book, outcome)
+                credential = self._judge_row(row, credential, books, outcome)
             except MemberNotFound as error:
                 refusal = _before_opening(row, rows) or error
                 outcome.refused.append(RowRefusal(row.row_id, row.line, refusal.code, refusal.message))
@@ -186,12 +205,12 @@ class RegisterImports:
                 outcome.refused.append(RowRefusal(row.row_id, row.line, error.code, error.message))
         return credential, outcome
 
-    def _judge_row(self, row: RegisterRow, credential: Credential | None, book: PolicyBook,
+    def _judge_row(self, row: RegisterRow, credential: Credential | None, books: Books,
                    outcome: ImportReport) -> Credential | None:
         if row.command is None:
             assert row.unreadable is not None
             raise row.unreadable
-        fingerprint = row.command.fingerprint
+        fingerprint = row.fingerprint or row.command.fingerprint
         if credential is not None:
             prior = credential.first_fact_with_key(row.key)
             if prior is not None:
@@ -208,7 +227,7 @@ class RegisterImports:
         stamp = self._stamp(row, credential, fingerprint)
         length = len(credential.history) if credential is not None else 0
         try:
-            judged: Credential = self._apply(command, credential, stamp, book)
+            judged: Credential = self._apply(command, credential, stamp, books.known_at(row.recorded_at))
         except CredentialError:
             # A command's guards all run before it records anything, so a refused row leaves
             # the credential as it was; a command that broke that rule must not go unnoticed.
@@ -235,7 +254,8 @@ class RegisterImports:
                 f"recorded_at {row.recorded_at.isoformat()} is earlier than a fact already recorded for member "
                 f"{row.member_id!r} (at {last.isoformat()}): what the register knew cannot change what was "
                 "already known", last_recorded_at=last.isoformat())
-        return Stamp(recorded_at, row.key, fingerprint)
+        # A fact learned at the same time as the last is recorded just after it, as a command is.
+        return Stamp.after(recorded_at, last, row.key, fingerprint)
 
 
 def _before_opening(row: RegisterRow, rows: Sequence[RegisterRow]) -> CredentialError | None:

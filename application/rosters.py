@@ -36,7 +36,7 @@ from typing import Any
 from application.commands import ClaimActivity, ReportRoster
 from domain import rules
 from domain.credential import Credential, Stamp
-from domain.errors import IdempotencyKeyReused, InvalidCommand, MemberNotFound, RuleViolation
+from domain.errors import ConcurrentChange, IdempotencyKeyReused, InvalidCommand, MemberNotFound, RuleViolation
 from domain.guards import REPORTED_CATEGORY, check_given, check_not_in_future
 
 UNKNOWN_MEMBER = "unknown_member"
@@ -138,6 +138,9 @@ class ProviderRosters:
             return False
         except InvalidCommand as refusal:  # judged once already; kept for a policy adopted meanwhile
             report.refused.append(RosterRefusal(member_id, refusal.code, refusal.message))
+            return False
+        except ConcurrentChange as busy:  # the others are still recorded; this one may be sent again
+            report.refused.append(RosterRefusal(member_id, busy.code, busy.message))
             return False
         assert outcome.activity_id is not None
         assert outcome.cecs_awarded is not None

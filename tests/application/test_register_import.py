@@ -199,6 +199,30 @@ def test_a_rows_recorded_at_is_when_the_fact_became_known(service: CredentialSer
     assert history[2].fact.timestamp == datetime(2020, 3, 1, 7, tzinfo=UTC)
 
 
+def test_rows_learned_at_one_time_are_recorded_one_after_another(service: CredentialService) -> None:
+    """rules.md section 6: recorded times never go backwards, and each command has its own, so "as
+    known at" and the revisions can tell two rows learned at the same moment apart."""
+    learned = "2020-03-01T09:00:00+00:00"
+    imported(service, certification("c", "m1", "2019-05-10", recorded_at=learned),
+             activity("a1", "m1", "2020-02-03", 15, recorded_at=learned))
+    opened, certified, claimed = stored_facts(service, "m1")
+    assert opened.timestamp == certified.timestamp == datetime(2020, 3, 1, 9, tzinfo=UTC)
+    assert claimed.timestamp == certified.timestamp + timedelta(microseconds=1)
+
+
+def test_a_row_is_judged_under_the_policy_versions_known_when_the_register_learned_it(
+        service: CredentialService) -> None:
+    """rules.md sections 6 and 9: a version adopted later, even one in force from the past, was not
+    known when the old register learned the fact: a renewal it took in the fifth month of grace
+    stands, where the same row learned now is refused under a grace of three months."""
+    service.adopt_policy_version("grace-3", D("2015-01-01"), {"grace_months": 3})
+    rows = [certification("c", "m1", "2019-05-10"), activity("a1", "m1", "2020-02-03", 45),
+            renewal("r", "m1", "2023-05-01")]
+    learned = [{**row, "recorded_at": f"{row['date']}T12:00:00+00:00"} for row in rows]
+    assert refusals(imported(service, *learned)) == []
+    assert refusals(imported(service, *[{**row, "member_id": "m2"} for row in rows])) == [("r", "credential_invalid")]
+
+
 def test_the_day_a_fact_was_learned_is_the_utc_day_of_its_recorded_at(service: CredentialService) -> None:
     """README: times are recorded in UTC; a business date may not be after the day its fact was recorded
     (`future_date`), and that day is the UTC day, whatever offset the row wrote."""
@@ -320,6 +344,15 @@ def test_a_row_learned_before_the_members_certification_was_is_refused_saying_so
                       certification("c7", "m7", "2019-05-10"))
     assert refusals(report) == [("a0", "recorded_before_certification")]
     assert report.recorded == 1
+
+
+def test_a_register_saved_again_with_its_numbers_written_another_way_imports_as_the_same_rows(
+        service: CredentialService) -> None:
+    """rules.md section 13: "Importing the same file again records nothing new"; a spreadsheet that
+    writes 15 as 15.0 has not changed the row."""
+    imported(service, *OPENED)
+    again = imported(service, OPENED[0], activity("a1", "m1", "2020-02-03", "15.0"))
+    assert (again.recorded, again.already_imported, refusals(again)) == (0, 2, [])
 
 
 def test_a_row_changed_under_the_same_row_id_is_refused_and_the_rest_already_imported(

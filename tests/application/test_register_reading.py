@@ -47,9 +47,35 @@ def test_an_empty_file_is_refused_whole_as_it_names_no_columns() -> None:
         assert refusal.message.startswith("the file is empty")
 
 
-def test_a_blank_header_line_is_refused_whole_as_missing_every_required_column() -> None:
+def test_a_file_without_a_header_is_refused_whole_naming_what_it_took_for_column_names() -> None:
+    """http-api.md: "header required"; a file that starts with a row names unknown columns."""
     refusal = unreadable(b"\r\nr1,m1,certification,2019-05-10\r\n")
-    assert refusal.details == {"columns": ["row_id", "member_id", "fact", "date"]}
+    assert (refusal.code, refusal.details["columns"]) == ("unknown_columns", ["r1", "m1", "2019-05-10"])
+
+
+def test_blank_lines_above_the_header_are_skipped_and_reported_and_lines_stay_the_files() -> None:
+    file = read(",,,\r\n\r\n" + register(certification("c1", "m1", "2019-05-10")))
+    assert [(row.row_id, row.line) for row in file.rows] == [("c1", 4)]
+    assert file.assumed == ["the header is on line 3; the blank lines above it were skipped"]
+
+
+def test_empty_columns_to_the_right_of_the_header_are_ignored_and_reported() -> None:
+    text = register(certification("c1", "m1", "2019-05-10")).replace("\r\n", ",,\r\n")
+    file = read(text)
+    assert [row.row_id for row in file.rows] == ["c1"]
+    assert file.assumed == ["empty columns at the end of the header were ignored"]
+
+
+def test_utf16_text_without_a_byte_order_mark_is_refused_whole_saying_what_it_looks_like() -> None:
+    refusal = unreadable(register(certification("c1", "m1", "2019-05-10")).encode("utf-16-le"))
+    assert (refusal.code, refusal.status) == ("bad_encoding", 400)
+    assert "UTF-16" in refusal.message
+
+
+def test_a_member_id_no_api_path_could_name_is_refused_on_its_own() -> None:
+    file = read(register(certification("c1", "m/1", "2019-05-10"), certification("c2", "m2", "2019-05-10")))
+    assert row_refusals(file)[0][1] == "invalid_value"
+    assert file.rows[1].command is not None
 
 
 def test_missing_columns_are_refused_whole_and_named() -> None:

@@ -14,6 +14,7 @@ from service_support import ServiceFactory
 from application.commands import ReportRoster
 from application.rosters import RosterReport
 from application.service import CredentialService
+from domain.errors import ConcurrentChange
 from domain.events import ActivityClaimed
 
 ATTENDEES = tuple(f"m-{n}" for n in range(6))
@@ -39,3 +40,26 @@ def test_two_reports_of_one_course_at_the_same_time_record_each_attendee_once(ma
     assert sorted([*first.already_reported, *second.already_reported]) == sorted(ATTENDEES)
     for member_id in ATTENDEES:
         assert sum(isinstance(f, ActivityClaimed) for f in stored_facts(services[1], member_id)) == 1
+
+
+def test_an_attendee_changed_by_other_writers_throughout_is_refused_and_the_others_are_recorded(
+        make_service: ServiceFactory) -> None:
+    """An attendee whose credential another writer keeps changing, past the command loop's retries, is
+    listed as refused (`concurrent_change`, safe to report again); the roster still records the rest."""
+    service = make_service()
+    for member_id in ATTENDEES[:2]:
+        service.certify(member_id, "CPT", D("2022-03-01"))
+    busy, calm = ATTENDEES[:2]
+    command = service._command
+
+    def contended(member_id: str, *arguments: object, **named: object) -> object:
+        if member_id == busy:
+            raise ConcurrentChange(member_id)
+        return command(member_id, *arguments, **named)
+
+    service._command = contended  # type: ignore[method-assign]
+    report = service.execute(ReportRoster("NSCA", "KB-101", "Kettlebells", D("2025-01-10"), (busy, calm),
+                                          units=Decimal("0.8")))
+    assert [(r.member_id, r.code) for r in report.refused] == [(busy, "concurrent_change")]
+    assert [c.member_id for c in report.recorded] == [calm]
+    assert not any(isinstance(f, ActivityClaimed) for f in stored_facts(service, busy))

@@ -16,12 +16,16 @@ date, a number that is not one, a cell its kind of fact does not use) is refused
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
+import hashlib
 import io
+import json
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from marshmallow import Schema, ValidationError
@@ -95,14 +99,17 @@ def read_register(data: bytes, max_rows: int | None = None,
     whatever it accepts), in file order; raises `UnreadableRegister`."""
     assumed: list[str] = []
     text = _decoded(data, assumed)
-    header_line = text.split("\n", 1)[0]
+    header_line = _header_line(text)
+    if "\x00" in header_line:
+        raise UnreadableRegister("bad_encoding", "the file holds NUL characters: it looks like UTF-16 text without "
+                                                 "a byte order mark; save the spreadsheet as \"CSV UTF-8\"", line=1)
     separator = _separator(header_line)
     if separator != ",":
         assumed.append(f"the columns are separated by {SEPARATORS[separator]}s; decimal commas in "
                        f"{', '.join(NUMBER_CELLS)} are read as decimal points")
     # strict: a quote left open would otherwise take every line after it into one cell, unreported.
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, strict=True)
-    columns = _columns(_next(reader), assumed)
+    columns = _columns(_header(reader, assumed), assumed)
     row_id_at, member_id_at = columns.index("row_id"), columns.index("member_id")
     register = RegisterFile([], assumed)
     lines_of: dict[str, int] = {}
@@ -160,14 +167,28 @@ def _separator(header: str) -> str:
     return max(SEPARATORS, key=known)
 
 
-def _next(reader: Iterator[list[str]]) -> list[str]:
+def _header_line(text: str) -> str:
+    """The first line that is not blank (a spreadsheet may leave empty rows above the header)."""
+    lines = io.StringIO(text)
+    for line in lines:
+        if line.strip(" \t\r\n,;"):
+            return line
+    return ""
+
+
+def _header(reader: Any, assumed: list[str]) -> list[str]:
+    """The first row that is not blank."""
     try:
-        return next(reader)
-    except StopIteration:
-        raise UnreadableRegister("empty_file", "the file is empty: it needs a header line naming its columns, "
-                                               f"at least {', '.join(REQUIRED_COLUMNS)}") from None
+        for cells in reader:
+            if any(cell.strip() for cell in cells):
+                if reader.line_num > 1:
+                    assumed.append(f"the header is on line {reader.line_num}; the blank lines above it were skipped")
+                return list(cells)
     except csv.Error as error:
-        raise UnreadableRegister("malformed_csv", f"line 1 is not CSV: {error}", line=1) from None
+        raise UnreadableRegister("malformed_csv", f"line {reader.line_num} is not CSV: {error}",
+                                 line=reader.line_num) from None
+    raise UnreadableRegister("empty_file", "the file is empty: it needs a header line naming its columns, "
+                                           f"at least {', '.join(REQUIRED_COLUMNS)}")
 
 
 def _records(reader: Any) -> Iterator[tuple[int, list[str]]]:
@@ -187,6 +208,10 @@ def _columns(header: list[str], assumed: list[str]) -> list[str]:
     columns = [name.strip().lower() for name in header]
     if columns != header:
         assumed.append("column names were read without regard to case or surrounding spaces")
+    if columns and not columns[-1]:
+        while columns and not columns[-1]:
+            columns.pop()  # a spreadsheet's empty columns to the right of the table
+        assumed.append("empty columns at the end of the header were ignored")
     duplicated = sorted({name for name in columns if columns.count(name) > 1})
     if duplicated:
         raise UnreadableRegister("duplicate_columns", f"the header names {', '.join(duplicated)} more than once",
@@ -216,7 +241,20 @@ def _row(line: int, columns: list[str], cells: list[str], decimal_comma: bool) -
         command = _command(member_id, values, decimal_comma)
     except InvalidCommand as error:
         return RegisterRow(row_id, line, member_id, None, None, unreadable=error)
-    return RegisterRow(row_id, line, member_id, _business_date(command), command, recorded_at=recorded_at)
+    return RegisterRow(row_id, line, member_id, _business_date(command), command, recorded_at=recorded_at,
+                       fingerprint=_content(values, decimal_comma))
+
+
+def _content(values: Mapping[str, str], decimal_comma: bool) -> str:
+    """What the row says, by value: a number written "20" or "20.0" (or "20,0") is the same, so a
+    register saved again by a spreadsheet imports again as the same rows."""
+    said = {}
+    for column, value in values.items():
+        if column in NUMBER_CELLS:
+            with contextlib.suppress(InvalidOperation):
+                value = format(Decimal(value.replace(",", ".") if decimal_comma else value).normalize(), "f")
+        said[column] = value
+    return hashlib.sha256(json.dumps(said, sort_keys=True).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _check_id(column: str, value: str) -> None:
@@ -224,6 +262,8 @@ def _check_id(column: str, value: str) -> None:
         if not value:
             raise ValidationError("Missing data for required field.")
         _ID.deserialize(value)
+        if column == "member_id" and "/" in value:  # no API path could name the member
+            raise ValidationError("A member id may not contain '/'.")
     except ValidationError as error:
         problem = " ".join(str(m) for m in error.messages) if isinstance(error.messages, list) else str(error.messages)
         raise InvalidCommand("invalid_value", f"{column}: {problem}", fields={column: problem}) from None
