@@ -26,7 +26,7 @@ import dataclasses
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from eventsourcing.persistence import IntegrityError
@@ -46,6 +46,8 @@ ACTIVITY_RANK = 2
 # Members judged before their facts are written together: big enough to make the insert cheap,
 # small enough that a batch refused by a concurrent writer costs little to judge again.
 BATCH_MEMBERS = 200
+# How far apart facts learned at one moment may end up: each is recorded a microsecond after the last.
+SAME_MOMENT = timedelta(milliseconds=1)
 # Above this many members, those already recorded are read in one pass rather than one by one.
 SCAN_MEMBERS_ABOVE = 1_000
 
@@ -248,7 +250,9 @@ class RegisterImports:
         recorded_at = row.recorded_at.astimezone(UTC)
         if recorded_at > self.clock():
             raise InvalidCommand("recorded_at_in_future", f"recorded_at {row.recorded_at.isoformat()} is in the future")
-        if last is not None and recorded_at < last:
+        # Facts learned at one moment are recorded a microsecond apart (below), so the last may be
+        # a little after the moment this row names too.
+        if last is not None and recorded_at < last - SAME_MOMENT:
             raise InvalidCommand(
                 "recorded_at_before_known_fact",
                 f"recorded_at {row.recorded_at.isoformat()} is earlier than a fact already recorded for member "

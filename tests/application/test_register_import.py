@@ -203,11 +203,14 @@ def test_rows_learned_at_one_time_are_recorded_one_after_another(service: Creden
     """rules.md section 6: recorded times never go backwards, and each command has its own, so "as
     known at" and the revisions can tell two rows learned at the same moment apart."""
     learned = "2020-03-01T09:00:00+00:00"
-    imported(service, certification("c", "m1", "2019-05-10", recorded_at=learned),
-             activity("a1", "m1", "2020-02-03", 15, recorded_at=learned))
-    opened, certified, claimed = stored_facts(service, "m1")
+    report = imported(service, certification("c", "m1", "2019-05-10", recorded_at=learned),
+                      activity("a1", "m1", "2020-02-03", 15, recorded_at=learned),
+                      activity("a2", "m1", "2020-02-04", 5, recorded_at=learned))
+    assert (report.recorded, refusals(report)) == (3, [])
+    opened, certified, *claimed = stored_facts(service, "m1")
     assert opened.timestamp == certified.timestamp == datetime(2020, 3, 1, 9, tzinfo=UTC)
-    assert claimed.timestamp == certified.timestamp + timedelta(microseconds=1)
+    assert [f.timestamp - certified.timestamp for f in claimed] == [timedelta(microseconds=1),
+                                                                     timedelta(microseconds=2)]
 
 
 def test_a_row_is_judged_under_the_policy_versions_known_when_the_register_learned_it(
