@@ -23,11 +23,6 @@ FILE = register(certification("c1", "m-1", "2019-05-10", name="Ada"), activity("
 
 
 @pytest.fixture
-def service(make_service) -> CredentialService:
-    return make_service()
-
-
-@pytest.fixture
 def api(service: CredentialService) -> Api:
     return api_on(service)
 
