@@ -43,7 +43,7 @@ from application.transcodings import register_domain_transcodings
 from application.what_if import WhatIfTrials
 from domain.corrections import voiding
 from domain.credential import Credential, Stamp, credential_id
-from domain.document import CredentialStatus, status_of
+from domain.document import CredentialStatus, status_of, statuses_after
 from domain.errors import ConcurrentChange, IdempotencyKeyReused, MemberNotFound
 from domain.events import ActivityClaimed, CredentialFact, CredentialOpened
 from domain.policy import DEFAULT_POLICY, PolicyBook
@@ -164,12 +164,8 @@ class CredentialService(AuditDraw, PolicyVersions, WhatIfTrials, ReminderRuns, R
         it was recorded (under the policy book known then), and what voided it, as known now."""
         facts = self.credential(member_id).history
         voided = voiding(facts)
-        book_at = self.books()
-        return [
-            HistoryEntry(fact, voided.voided_by(fact.fact_id),
-                         status_of(facts[: index + 1], fact.effective_on, fact.timestamp, book_at(fact.timestamp)))
-            for index, fact in enumerate(facts)
-        ]
+        return [HistoryEntry(fact, voided.voided_by(fact.fact_id), status)
+                for fact, status in zip(facts, statuses_after(facts, self.books()), strict=True)]
 
     def revisions(self, member_id: str) -> list[Revision]:
         """Every change a recorded fact or policy version made to the member's answers for days

@@ -8,7 +8,7 @@ known-at time, policy): the replay of `domain.replay`, described.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -19,7 +19,7 @@ from domain.fold import Fold
 from domain.fold_state import Needed
 from domain.policy import PolicyBook
 from domain.reasons import reason_for
-from domain.replay import replay
+from domain.replay import InOrderReplay, replay
 from domain.states import AuditState, Status
 
 
@@ -104,3 +104,23 @@ def describe(fold: Fold, on: date, known_at: datetime | None) -> CredentialStatu
 def status_of(history: Sequence[CredentialFact], on: date, known_at: datetime | None,
               book: PolicyBook) -> CredentialStatus:
     return describe(replay(history, on, known_at, book), on, known_at)
+
+
+def statuses_after(history: Sequence[CredentialFact],
+                   book_at: Callable[[datetime | None], PolicyBook]) -> list[CredentialStatus]:
+    """For each fact, the status on its business date as known right after it was recorded, under
+    the book known then: `status_of(history[:i + 1], ...)` for each i, from one running fold that
+    each fact extends (`InOrderReplay`) while the facts come in business order, as they mostly do;
+    a backdated fact or a correction replays the facts before it, as `status_of` would."""
+    running = InOrderReplay()
+    statuses = []
+    latest: datetime | None = None
+    for index, fact in enumerate(history):
+        known = history[: index + 1]
+        book = book_at(fact.timestamp)
+        if latest is not None and latest > fact.timestamp:  # recorded out of order: not a prefix
+            statuses.append(status_of(known, fact.effective_on, fact.timestamp, book))
+            continue
+        latest = fact.timestamp
+        statuses.append(describe(running.fold(known, fact.effective_on, book), fact.effective_on, fact.timestamp))
+    return statuses

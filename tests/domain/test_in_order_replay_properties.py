@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from history_strategies import BOOK, corrected_histories, histories, record, same_day_histories
+from history_strategies import BOOK, corrected_histories, histories, lags, record, same_day_histories
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from domain.document import status_of, statuses_after
 from domain.events import CredentialFact
 from domain.fold import Fold
 from domain.replay import InOrderReplay, replay
@@ -54,3 +55,14 @@ def test_a_kept_fold_asked_about_a_growing_history_equals_a_full_replay_each_tim
         prefix = facts[:length]
         on = max(f.effective_on for f in prefix) + timedelta(days=later)
         assert seen(kept.fold(prefix, on, BOOK)) == seen(replay(prefix, on, None, BOOK))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(histories, same_day_histories, corrected_histories), lags)
+def test_the_status_after_each_fact_from_one_running_fold_equals_a_replay_of_what_was_known_then(
+        spec, lag) -> None:
+    """The history's `status_after` (http-api.md): the status on each fact's business date as known
+    right after it was recorded, for histories recorded late (backdated facts) and corrected."""
+    facts = record(spec, lags=lag).credential.history
+    assert statuses_after(facts, lambda _known_at: BOOK) == [
+        status_of(facts[: index + 1], fact.effective_on, fact.timestamp, BOOK) for index, fact in enumerate(facts)]
