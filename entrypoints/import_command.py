@@ -1,9 +1,10 @@
 """`credentials import FILE.csv [--dry-run]`: bring a register in (rules.md section 13).
 
 On a terminal it shows a progress bar (rows/s, rows refused so far, time left), then the refused
-rows as a table and a summary; otherwise it prints one line of JSON, the same report `POST /imports`
-answers. A file that cannot be read as a whole is refused before anything is recorded (exit 2).
-Refused rows do not make the command fail: they are the report (exit 0).
+rows as a table and a summary; when its output is not a terminal it prints one line of JSON, the
+same report `POST /imports` answers. A file that cannot be read as a whole is refused before
+anything is recorded (exit 2). Refused rows do not make the command fail: they are the report
+(exit 0).
 
 Interrupting it (Ctrl-C, a kill, a crash) is safe: members are recorded in whole batches, and
 running the same command again records exactly what is missing. On PostgreSQL it judges members
@@ -77,7 +78,8 @@ def run_import_command(args: argparse.Namespace, settings: Settings) -> int:
             _show(report, register, console)
         else:
             report = run(None)
-        print(json.dumps(shared(ImportDocument).dump(import_document(report, register))))
+        if not sys.stdout.isatty():  # on a terminal the table and summary above say it; piped, the JSON
+            print(json.dumps(shared(ImportDocument).dump(import_document(report, register))))
     except KeyboardInterrupt:
         print("credentials import: interrupted; every member is recorded whole or not at all, so running the "
               "same command again finishes the import", file=sys.stderr)
