@@ -94,6 +94,17 @@ class HistoryEntry(RecordedFact):
     status_after: CredentialStatus
 
 
+@dataclass(frozen=True)
+class HistoryPage:
+    name: str | None
+    entries: list[HistoryEntry]
+    next_after: str | None  # the fact id to ask for the next page after; None on the last page
+
+
+# A history longer than this is given in pages unless a page size is asked for.
+HISTORY_PAGE = 1_000
+
+
 @dataclass
 class SweepReport:
     as_of: date
@@ -163,9 +174,28 @@ class CredentialService(AuditDraw, PolicyVersions, WhatIfTrials, ReminderRuns, R
         """Every fact in recorded order, with the status on its business date as known right after
         it was recorded (under the policy book known then), and what voided it, as known now."""
         facts = self.credential(member_id).history
+        return self._entries(facts, 0, len(facts))
+
+    def history_page(self, member_id: str, after: int | None = None, limit: int | None = None) -> HistoryPage:
+        """The facts recorded after the fact `after` (its `fact_id`; None: from the first), at most
+        `limit` of them; with no limit, all of them up to `HISTORY_PAGE`, else the first `HISTORY_PAGE`.
+        Each status after a fact needs the facts before it, so they are folded from the first, once."""
+        facts = self.credential(member_id).history
+        start = min(after or 0, len(facts))  # fact ids are the facts' places, from 1
+        end = min(len(facts), start + (limit or HISTORY_PAGE))
+        if limit is None and len(facts) - start <= HISTORY_PAGE:
+            end = len(facts)
+        opened = facts[0] if facts and isinstance(facts[0], CredentialOpened) else None
+        return HistoryPage(opened.name if opened is not None else None, self._entries(facts, start, end),
+                           facts[end - 1].fact_id if end < len(facts) else None)
+
+    def _entries(self, facts: Sequence[CredentialFact], start: int, end: int) -> list[HistoryEntry]:
+        """The history's entries of `facts[start:end]`: what voided each, as known now, and the status
+        after each, folded from the first fact (each needs the facts before it)."""
         voided = voiding(facts)
+        statuses = statuses_after(facts[:end], self.books())
         return [HistoryEntry(fact, voided.voided_by(fact.fact_id), status)
-                for fact, status in zip(facts, statuses_after(facts, self.books()), strict=True)]
+                for fact, status in zip(facts[start:end], statuses[start:end], strict=True)]
 
     def revisions(self, member_id: str) -> list[Revision]:
         """Every change a recorded fact or policy version made to the member's answers for days

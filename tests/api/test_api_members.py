@@ -187,6 +187,43 @@ def test_history_lists_facts_in_recorded_order_with_the_status_after_each(api: A
     assert events[3]["data"] == {"fee_due": "45.00", "fee_paid": "45.00", "late": False}
 
 
+def test_a_history_asked_in_pages_gives_every_event_once_in_order_as_the_whole_history_does(api: Api) -> None:
+    """A long history pages with `limit` and `after` (the `next_after` of the page before); the
+    status after each event is the whole history's, however it is paged."""
+    api.certify("m-1", "CPT", "2022-03-01")
+    for day, hours in (("2024-01-10", 20), ("2023-01-10", 30), ("2023-05-02", 4), ("2024-02-02", 5)):
+        api.workshop("m-1", day, hours)
+    whole = api.ok(api.get("/members/m-1/history"), 200)
+    assert whole["next_after"] is None
+    paged, after = [], ""
+    while True:
+        page = api.ok(api.get(f"/members/m-1/history?limit=2{after}"), 200)
+        paged += page["events"]
+        if page["next_after"] is None:
+            break
+        after = f"&after={page['next_after']}"
+    assert paged == whole["events"]
+
+
+@pytest.mark.parametrize("query", ["limit=0", "limit=1001", "limit=two", "after=x", "after="])
+def test_a_history_page_out_of_bounds_answers_400(api: Api, query: str) -> None:
+    api.certify("m-1")
+    refused(api.get(f"/members/m-1/history?{query}"), 400, "invalid_input")
+
+
+def test_a_history_longer_than_a_page_comes_in_pages_unless_asked_otherwise(
+        api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The whole history stays the default up to 1,000 events (here, a page of 3)."""
+    monkeypatch.setattr("application.service.HISTORY_PAGE", 3)
+    api.certify("m-1", "CPT", "2022-03-01")
+    for day in ("2023-01-10", "2023-02-10", "2023-03-10"):
+        api.workshop("m-1", day, 5)
+    first = api.ok(api.get("/members/m-1/history"), 200)
+    assert [e["type"] for e in first["events"]] == ["Certified", "ActivityClaimed"]  # and the opening, unlisted
+    rest = api.ok(api.get(f"/members/m-1/history?after={first['next_after']}"), 200)
+    assert ([e["effective_on"] for e in rest["events"]], rest["next_after"]) == (["2023-02-10", "2023-03-10"], None)
+
+
 def test_history_events_carry_their_fact_id_and_whether_they_were_withdrawn(api: Api) -> None:
     """http-api.md 1.1: every history event gains `fact_id` (unique within the member) and `withdrawn_by`."""
     api.certify("m-1", "CPT", "2022-03-01")

@@ -21,7 +21,7 @@ from web.schemas.documents import (
     MemberStatus,
     StatusDocument,
 )
-from web.schemas.parameters import ActivityPath, MemberPath, StatusQuery
+from web.schemas.parameters import ActivityPath, HistoryQuery, MemberPath, StatusQuery
 from web.schemas.revisions import RevisionsDocument
 from web.services import service
 
@@ -135,18 +135,19 @@ def history_event(member_id: str, entry: HistoryEntry) -> dict[str, Any]:
 
 @endpoint(members, Operation(
     "GET", f"{MEMBER}/history", "Every recorded fact, in recorded order, with the status after each",
-    "members", HistoryDocument, permission=Permission.READ, path=MemberPath, refusals=(404,),
+    "members", HistoryDocument, permission=Permission.READ, path=MemberPath, query=HistoryQuery, refusals=(404,),
     description="`CredentialOpened`, recorded with the first certification, is not listed: its `name` is given "
-                "at the top level.",
+                "at the top level. A member with more than 1,000 events is given in pages: `next_after` asks for "
+                "the next one.",
 ))
-def history(path: dict[str, str]) -> dict[str, Any]:
+def history(path: dict[str, str], query: dict[str, Any]) -> dict[str, Any]:
     member_id = path["member_id"]
-    entries = service().history(member_id)
-    opened = next((e.fact for e in entries if isinstance(e.fact, CredentialOpened)), None)
+    page = service().history_page(member_id, None if query["after"] is None else int(query["after"]), query["limit"])
     return {
         "member_id": member_id,
-        "name": opened.name if opened is not None else None,
-        "events": [history_event(member_id, e) for e in entries if not isinstance(e.fact, CredentialOpened)],
+        "name": page.name,
+        "events": [history_event(member_id, e) for e in page.entries if not isinstance(e.fact, CredentialOpened)],
+        "next_after": page.next_after,
     }
 
 

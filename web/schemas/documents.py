@@ -122,6 +122,8 @@ class HistoryDocument(Schema):
     member_id = fields.String(required=True)
     name = fields.String(required=True, allow_none=True)
     events = fields.List(fields.Nested(HistoryEvent), required=True)
+    next_after = fields.String(required=True, allow_none=True, metadata={
+        "description": "when more events follow: the `after` that asks for them; null on the last page"})
 
 
 class ExportedFact(HistoryEvent):

@@ -32,6 +32,15 @@ class StatusQuery(KnownAtQuery):
     on = Date(load_default=None, allow_none=False, metadata={"description": "business date; default today"})
 
 
+class HistoryQuery(Schema):
+    limit = fields.Integer(load_default=None, allow_none=False, validate=validate.Range(min=1, max=1000), metadata={
+        "description": "at most this many events (1 to 1,000); default: every event when there are at most 1,000 "
+                       "after `after`, else the first 1,000"})
+    after = fields.String(load_default=None, allow_none=False, validate=validate.Regexp(r"^[0-9]{1,12}$"), metadata={
+        "description": "only the events recorded after the fact with this `fact_id` (the `next_after` of the page "
+                       "before)"})
+
+
 class OnQuery(Schema):
     on = Date(load_default=None, allow_none=False, metadata={"description": "default today"})
 
