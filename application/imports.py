@@ -160,12 +160,15 @@ class RegisterImports:
                   for member_id, rows in batch]
         if dry_run:
             return [outcome for _, outcome in judged]
-        pending = [event for credential, _ in judged if credential is not None
-                   for event in credential.collect_events()]
-        if not pending:
+        changed = [credential for credential, _ in judged if credential is not None and credential.pending_events]
+        if not changed:
             return [outcome for _, outcome in judged]
+        for credential in changed:  # saved, it may be cached and read by others: no kept fold then
+            credential.judge_as_usual()
         try:
-            self.save(*pending)
+            # The credentials, not their events: the library checks each object saved against a
+            # runtime Protocol, which costs more per event than the rest of writing it.
+            self.save(*changed)
         except IntegrityError:
             # Another writer changed a member of the batch: nothing of it was recorded.
             return [self._import_member(member_id, rows) for member_id, rows in batch]
@@ -175,11 +178,11 @@ class RegisterImports:
         """One member's rows judged against the member as stored, and recorded on their own."""
         for _attempt in range(self.max_attempts):
             credential, outcome = self._judge_member(member_id, rows, Books(self.books()), True)
-            pending = credential.collect_events() if credential is not None else []
-            if not pending:
+            if credential is None or not credential.pending_events:
                 return outcome
+            credential.judge_as_usual()
             try:
-                self.save(*pending)
+                self.save(credential)
             except IntegrityError:
                 continue
             return outcome

@@ -133,6 +133,10 @@ class Credential(Aggregate):
         the fold of the one before (`InOrderReplay`); the answers are the same either way."""
         self._in_order = InOrderReplay()
 
+    def judge_as_usual(self) -> None:
+        """Commands are judged on a replay of every fact again (the default)."""
+        self._in_order = None
+
     def first_fact_with_key(self, key: str) -> CredentialFact | None:
         return next((f for f in self.history if f.idempotency_key == key), None)
 
