@@ -180,6 +180,12 @@ class PolicyBook:
         """This book, as the one every recorded fact was judged under."""
         return PolicyBook(self.versions, judged_every_fact=True)
 
+    def folds_as(self, other: PolicyBook | None) -> bool:
+        """Whether a fold under `other` is the fold under this book: the same versions, judged alike
+        (books are made afresh for each answer, so a kept fold is matched by content)."""
+        return other is self or (other is not None and other.judged_every_fact == self.judged_every_fact
+                                 and other.versions == self.versions)
+
     def in_force(self, on: date) -> Policy:
         index = bisect.bisect_right(self._starts, on) - 1
         return self.versions[max(index, 0)]

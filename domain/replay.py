@@ -168,7 +168,7 @@ class InOrderReplay:
         """The facts recorded since the kept fold, in business order, when folding them onto it
         equals a replay."""
         fold = self._fold
-        if fold is None or book is not self._book or len(history) < self._length:
+        if fold is None or not book.folds_as(self._book) or len(history) < self._length:
             return None
         if self._length and history[self._length - 1] is not self._last:
             return None

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from domain.document import status_of, statuses_after
 from domain.events import CredentialFact
 from domain.fold import Fold
+from domain.policy import DEFAULT_POLICY
 from domain.replay import InOrderReplay, replay
 
 
@@ -66,3 +67,12 @@ def test_the_status_after_each_fact_from_one_running_fold_equals_a_replay_of_wha
     facts = record(spec, lags=lag).credential.history
     assert statuses_after(facts, lambda _known_at: BOOK) == [
         status_of(facts[: index + 1], fact.effective_on, fact.timestamp, BOOK) for index, fact in enumerate(facts)]
+
+
+def test_a_book_made_afresh_with_the_same_versions_folds_as_the_one_kept() -> None:
+    """Books are made afresh for each answer (one per recorded time in a history); a kept fold goes on
+    under a book of the same versions, judged alike, and under no other."""
+    only = DEFAULT_POLICY.as_the_only_book()
+    assert only.folds_as(DEFAULT_POLICY.as_the_only_book())
+    assert not DEFAULT_POLICY.folds_as(only)  # facts judged again under one, not under the other
+    assert not only.folds_as(None)
