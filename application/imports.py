@@ -97,6 +97,11 @@ class ImportReport:
     dry_run: bool = False
     refused: list[RowRefusal] = field(default_factory=list)
 
+    @property
+    def judged(self) -> int:
+        """Rows judged so far: recorded, already imported or refused."""
+        return self.recorded + self.already_imported + len(self.refused)
+
     def count(self, other: ImportReport) -> None:
         self.recorded += other.recorded
         self.already_imported += other.already_imported

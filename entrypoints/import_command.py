@@ -100,7 +100,7 @@ def _import_here(settings: Settings, rows: list[RegisterRow], dry_run: bool, adv
     try:
         def progress(report: ImportReport) -> None:
             if advance is not None:
-                advance(report.recorded + report.already_imported + len(report.refused), len(report.refused))
+                advance(report.judged, len(report.refused))
 
         return service.import_register(rows, dry_run=dry_run, progress=progress)
     finally:

@@ -84,7 +84,7 @@ def _collect(processes: list[Any], messages: Any, advance: Advance | None) -> Im
             progress[index] = body
         else:
             reports[index] = body
-            progress[index] = (body.recorded + body.already_imported + len(body.refused), len(body.refused))
+            progress[index] = (body.judged, len(body.refused))
         if advance is not None:
             advance(sum(done for done, _ in progress.values()), sum(refused for _, refused in progress.values()))
     return merged(list(reports.values()))
@@ -122,8 +122,7 @@ def _import_share(database_url: str, data: bytes, share: Share, dry_run: bool, m
             def progress(report: ImportReport) -> None:
                 if os.getppid() != parent:
                     os._exit(1)
-                done = report.recorded + report.already_imported + len(report.refused)
-                messages.put(("progress", share.index, (done, len(report.refused))))
+                messages.put(("progress", share.index, (report.judged, len(report.refused))))
 
             messages.put(("report", share.index, service.import_register(rows, dry_run=dry_run, progress=progress)))
         finally:

@@ -107,7 +107,7 @@ def import_file(args: argparse.Namespace, target: Target, service: CredentialSer
 
     def progress(report: ImportReport) -> None:
         nonlocal tenths_shown
-        done = report.recorded + report.already_imported + len(report.refused)
+        done = report.judged
         if done * 10 // report.rows > tenths_shown:
             tenths_shown = done * 10 // report.rows
             print(f"  {done:,} of {report.rows:,} rows judged and recorded", flush=True)
