@@ -167,8 +167,8 @@ class RegisterImports:
         changed = [credential for credential, _ in judged if credential is not None and credential.pending_events]
         if dry_run or not changed:
             return outcomes
-        for credential in changed:  # saved, it may be cached and read by others: no kept fold then
-            credential.judge_as_usual()
+        for credential in changed:  # saved, it may be cached: no kept folds in the cache
+            credential.forget_replays()
         try:
             # The credentials, not their events: the library checks each object saved against a
             # runtime Protocol, which measured about a tenth of judging and recording a batch.
@@ -184,7 +184,7 @@ class RegisterImports:
             credential, outcome = self._judge_member(member_id, rows, Books(self.books()), True)
             if credential is None or not credential.pending_events:
                 return outcome
-            credential.judge_as_usual()
+            credential.forget_replays()
             try:
                 self.save(credential)
             except IntegrityError:
@@ -202,7 +202,7 @@ class RegisterImports:
         of the accepted rows are left pending on the credential returned."""
         credential: Credential | None = self._find(member_id) if recorded else None
         if credential is not None:
-            credential.judge_in_business_order()
+            credential.keep_replays()
         outcome = ImportReport()
         for row in sorted(rows, key=RegisterRow.order):
             try:
@@ -244,7 +244,7 @@ class RegisterImports:
                 raise RuntimeError(f"{type(command).__name__} recorded facts before refusing") from None
             raise
         if judged is not credential:  # the row opened the member's credential
-            judged.judge_in_business_order()
+            judged.keep_replays()
         outcome.recorded += 1
         return judged
 

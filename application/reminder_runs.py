@@ -18,6 +18,7 @@ from application.commands import IssueReminders
 from domain.credential import Credential, Stamp
 from domain.events import ReminderIssued
 from domain.guards import check_not_in_future
+from domain.policy import PolicyBook
 
 
 @dataclass(frozen=True)
@@ -61,11 +62,11 @@ class ReminderRuns:
     def _remind(self, member_id: str, command: IssueReminders, key: str | None) -> list[IssuedReminder]:
         issued: list[IssuedReminder] = []
 
-        def act(credential: Credential | None, stamp: Stamp) -> Credential:
+        def act(credential: Credential | None, stamp: Stamp, book: PolicyBook) -> Credential:
             assert credential is not None
             # A retry after another writer's change starts again from the member as it is now.
             issued[:] = [IssuedReminder(credential.member_id, credential.name, reminder)
-                         for reminder in credential.issue_reminders(command.as_of, self.book(), stamp)]
+                         for reminder in credential.issue_reminders(command.as_of, book, stamp)]
             return credential
 
         if key is None and not self.credential(member_id).reminders_due(command.as_of, self.book()):

@@ -126,7 +126,7 @@ class ProviderRosters:
         command = ClaimActivity(member_id, claim)
         try:
             outcome = self._command(member_id, key, fingerprint,
-                                    lambda credential, stamp: self._apply(command, credential, stamp))
+                                    lambda credential, stamp, book: self._apply(command, credential, stamp, book))
         except MemberNotFound as missing:
             report.refused.append(RosterRefusal(member_id, UNKNOWN_MEMBER, missing.message))
             return False

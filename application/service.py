@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, overload
-from uuid import uuid4
+from uuid import UUID, uuid4
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, LRUCache
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 from eventsourcing.utils import Environment, EnvType
 
@@ -41,9 +41,10 @@ from application.rosters import ProviderRosters, RosterReport
 from application.storage import DEFAULT_URL, storage_from_url
 from application.transcodings import register_domain_transcodings
 from application.what_if import WhatIfTrials
+from domain.continued_replay import ContinuedReplay
 from domain.corrections import voiding
 from domain.credential import Credential, Stamp, credential_id
-from domain.document import CredentialStatus, status_of, statuses_after
+from domain.document import CredentialStatus, describe, status_of, statuses_after
 from domain.errors import ConcurrentChange, IdempotencyKeyReused, MemberNotFound
 from domain.events import ActivityClaimed, CredentialFact, CredentialOpened
 from domain.policy import DEFAULT_POLICY, PolicyBook
@@ -104,6 +105,11 @@ class HistoryPage:
 # A history longer than this is given in pages unless a page size is asked for.
 HISTORY_PAGE = 1_000
 
+# The members whose replays are kept between commands (`ContinuedReplay`), the most recently
+# commanded first: a kept replay holds a few copies of the member's fold, so they are fewer
+# than the credentials cached for reading.
+KEPT_REPLAYS = 2_000
+
 
 @dataclass
 class SweepReport:
@@ -137,6 +143,7 @@ class CredentialService(AuditDraw, PolicyVersions, WhatIfTrials, ReminderRuns, R
         settings.update(env or {})
         self.policy = policy
         self.clock = clock
+        self.kept_replays: LRUCache[UUID, ContinuedReplay] = LRUCache(maxsize=KEPT_REPLAYS)
         super().__init__(settings)
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
@@ -161,10 +168,19 @@ class CredentialService(AuditDraw, PolicyVersions, WhatIfTrials, ReminderRuns, R
             raise MemberNotFound(member_id) from None
 
     def _find(self, member_id: str) -> Credential | None:
+        """The member's credential to change, judging on the replays kept for it."""
         try:
-            return self.credential(member_id, for_change=True)
+            credential = self.credential(member_id, for_change=True)
         except MemberNotFound:
             return None
+        self._keep_replays(credential)
+        return credential
+
+    def _keep_replays(self, credential: Credential) -> None:
+        try:
+            credential.keep_replays(self.kept_replays.get(credential.id))
+        except KeyError:
+            self.kept_replays.put(credential.id, credential.keep_replays())
 
     def status(self, member_id: str, on: date | None = None, known_at: datetime | None = None) -> CredentialStatus:
         credential = self.credential(member_id)
@@ -310,7 +326,7 @@ class CredentialService(AuditDraw, PolicyVersions, WhatIfTrials, ReminderRuns, R
 
     def _member_command(self, command: MemberCommand, key: str | None) -> CommandOutcome:
         return self._command(command.member_id, key, command.fingerprint,
-                             lambda credential, stamp: self._apply(command, credential, stamp),
+                             lambda credential, stamp, book: self._apply(command, credential, stamp, book),
                              creates=isinstance(command, Certify))
 
     def _apply(self, command: MemberCommand, credential: Credential | None, stamp: Stamp,
@@ -348,10 +364,10 @@ class CredentialService(AuditDraw, PolicyVersions, WhatIfTrials, ReminderRuns, R
     def record_due_transitions(self, member_id: str, as_of: date) -> int:
         recorded = 0
 
-        def act(credential: Credential | None, stamp: Stamp) -> Credential:
+        def act(credential: Credential | None, stamp: Stamp, book: PolicyBook) -> Credential:
             nonlocal recorded
             assert credential is not None
-            recorded = credential.record_due_transitions(as_of, self.book(), stamp)
+            recorded = credential.record_due_transitions(as_of, book, stamp)
             return credential
 
         self._command(member_id, None, None, act)
@@ -368,7 +384,8 @@ class CredentialService(AuditDraw, PolicyVersions, WhatIfTrials, ReminderRuns, R
     # --- the command loop ----------------------------------------------------------
 
     def _command(self, member_id: str, key: str | None, fingerprint: str | None,
-                 act: Callable[[Credential | None, Stamp], Credential], *, creates: bool = False) -> CommandOutcome:
+                 act: Callable[[Credential | None, Stamp, PolicyBook], Credential], *,
+                 creates: bool = False) -> CommandOutcome:
         for _attempt in range(self.max_attempts):
             credential = self._find(member_id)
             if credential is None and not creates:
@@ -378,28 +395,37 @@ class CredentialService(AuditDraw, PolicyVersions, WhatIfTrials, ReminderRuns, R
                 if prior is not None:
                     if prior.request_hash != fingerprint:
                         raise IdempotencyKeyReused(key)
-                    return self._outcome(member_id, credential.history, prior, repeated=True)
+                    return self._outcome(member_id, prior, self._status_at(credential.history, prior.timestamp),
+                                         repeated=True)
             last = credential.history[-1].timestamp if credential is not None and credential.history else None
             stamp = Stamp.after(self.clock(), last, key, fingerprint)
-            credential = act(credential, stamp)
+            book = self.book()  # one read of the register: the command and its answer under one book
+            opened = credential is None
+            credential = act(credential, stamp, book)
+            if opened:
+                self._keep_replays(credential)
             pending = credential.collect_events()
+            if pending:
+                try:
+                    self.save(*pending)
+                except IntegrityError:
+                    continue
+            # Its status from the replays that judged it: the facts just recorded are the latest known.
+            on = stamp.recorded_at.date()
+            status = describe(credential.replay(on, book), on, stamp.recorded_at)
             if not pending:
-                return CommandOutcome(member_id, self._status_at(credential.history, stamp.recorded_at))
-            try:
-                self.save(*pending)
-            except IntegrityError:
-                continue
+                return CommandOutcome(member_id, status)
             first = pending[0]
             assert isinstance(first, CredentialFact)
-            return self._outcome(member_id, credential.history, first)
+            return self._outcome(member_id, first, status)
         raise ConcurrentChange(member_id)
 
     def _status_at(self, history: Sequence[CredentialFact], recorded_at: datetime) -> CredentialStatus:
         return status_of(history, recorded_at.date(), recorded_at, self.book(recorded_at))
 
-    def _outcome(self, member_id: str, history: Sequence[CredentialFact], fact: CredentialFact,
-                 *, repeated: bool = False) -> CommandOutcome:
-        status = self._status_at(history, fact.timestamp)
+    @staticmethod
+    def _outcome(member_id: str, fact: CredentialFact, status: CredentialStatus, *,
+                 repeated: bool = False) -> CommandOutcome:
         if isinstance(fact, ActivityClaimed):
             return CommandOutcome(member_id, status, fact.activity_id, fact.cecs, repeated)
         return CommandOutcome(member_id, status, repeated=repeated)

@@ -18,6 +18,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from domain import rules
+from domain.continued_replay import ContinuedReplay
 from domain.corrections import activity_in_force, in_force, without_activity
 from domain.errors import InvalidCommand, RuleViolation
 from domain.events import (
@@ -53,7 +54,7 @@ from domain.guards import (
 )
 from domain.policy import PolicyBook
 from domain.reminders import ReminderDue, reminders_due
-from domain.replay import InOrderReplay, replay
+from domain.replay import replay
 from domain.states import INACTIVE_STATES, Status
 
 ONE_MICROSECOND = timedelta(microseconds=1)
@@ -100,7 +101,7 @@ class Credential(Aggregate):
         self.member_id = member_id
         self.name = name
         self.history: list[CredentialFact] = []
-        self._in_order: InOrderReplay | None = None
+        self._replays: ContinuedReplay | None = None
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Credential:
         # Facts are immutable, so a copy needs its own lists, not copies of the facts. The
@@ -109,8 +110,7 @@ class Credential(Aggregate):
         clone = copy.copy(self)
         clone.history = list(self.history)
         clone._pending_events = list(self._pending_events)
-        clone._in_order = None  # its fold is this credential's alone
-        return clone
+        return clone  # its kept replays, if any, are shared: they are safe to share
 
     @classmethod
     def open(cls, member_id: str, name: str | None, effective_on: date, stamp: Stamp) -> Credential:
@@ -124,18 +124,21 @@ class Credential(Aggregate):
         )
 
     def replay(self, on: date, book: PolicyBook, known_at: datetime | None = None) -> Fold:
-        if known_at is None and self._in_order is not None:
-            return self._in_order.fold(self.history, on, book)
+        """The fold of what was known at `known_at` (None: now) as of `on`. It may be a fold the
+        credential's kept replays keep (`keep_replays`): read it, never change it."""
+        if known_at is None and self._replays is not None:
+            return self._replays.fold(self.history, on, book)
         return replay(self.history, on, known_at, book)
 
-    def judge_in_business_order(self) -> None:
-        """The commands that follow come in business-date order (an import), so each extends
-        the fold of the one before (`InOrderReplay`); the answers are the same either way."""
-        self._in_order = InOrderReplay()
+    def keep_replays(self, replays: ContinuedReplay | None = None) -> ContinuedReplay:
+        """From now on each replay as known now continues from the folds `replays` kept (new
+        ones by default) rather than folding every fact again; the answers are the same."""
+        self._replays = replays if replays is not None else ContinuedReplay()
+        return self._replays
 
-    def judge_as_usual(self) -> None:
-        """Commands are judged on a replay of every fact again (the default)."""
-        self._in_order = None
+    def forget_replays(self) -> None:
+        """Replay every fact again each time (the default): nothing kept beside the history."""
+        self._replays = None
 
     def first_fact_with_key(self, key: str) -> CredentialFact | None:
         return next((f for f in self.history if f.idempotency_key == key), None)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
+from copy import copy
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -44,6 +45,12 @@ class Cycle:
     _plain: Decimal = field(default=Decimal(0), init=False, repr=False)
     _capped: Decimal = field(default=Decimal(0), init=False, repr=False)
     _claimed: Decimal = field(default=Decimal(0), init=False, repr=False)
+
+    def copied(self) -> Cycle:
+        """A cycle that changes apart from this one (credits are never changed once added)."""
+        clone = copy(self)
+        clone.credits = list(self.credits)
+        return clone
 
     def add(self, credit: Credit) -> None:
         self.credits.append(credit)
@@ -105,6 +112,12 @@ class Audit:
     rejected: set[str] = field(default_factory=set)
     # Opened by a correction that left a renewed cycle short (rules.md section 8), not by a draw.
     by_correction: bool = False
+
+    def copied(self, cycle: Cycle) -> Audit:
+        """An audit that changes apart from this one, of `cycle` (the copy of its cycle)."""
+        clone = copy(self)
+        clone.cycle, clone.rejected = cycle, set(self.rejected)
+        return clone
 
     def proven(self) -> Decimal:
         """CECs the audit accepts: documented ones after rejections, plus replacements;

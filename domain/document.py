@@ -14,12 +14,13 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from domain import rules
+from domain.continued_replay import ContinuedReplay
 from domain.events import CredentialFact
 from domain.fold import Fold
 from domain.fold_state import Needed
 from domain.policy import PolicyBook
 from domain.reasons import reason_for
-from domain.replay import InOrderReplay, replay
+from domain.replay import replay
 from domain.states import AuditState, Status
 
 
@@ -110,9 +111,10 @@ def statuses_after(history: Sequence[CredentialFact],
                    book_at: Callable[[datetime | None], PolicyBook]) -> list[CredentialStatus]:
     """For each fact, the status on its business date as known right after it was recorded, under
     the book known then: `status_of(history[:i + 1], ...)` for each i, from one running fold that
-    each fact extends (`InOrderReplay`) while the facts come in business order, as they mostly do;
-    a backdated fact or a correction replays the facts before it, as `status_of` would."""
-    running = InOrderReplay()
+    each fact continues (`ContinuedReplay`): a backdated fact from the last fold kept before its
+    date, a correction from the first fact. A fact recorded at an earlier time than one before it
+    is answered by `status_of` itself: what was known then is not a prefix of the history."""
+    running = ContinuedReplay()
     statuses = []
     latest: datetime | None = None
     for index, fact in enumerate(history):

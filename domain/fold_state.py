@@ -7,10 +7,11 @@ changing it; `domain.fold.Fold` moves it forward. They are apart so each reads i
 
 from __future__ import annotations
 
+from copy import copy
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import NamedTuple
+from typing import NamedTuple, Self
 
 from domain import rules
 from domain.corrections import CorrectionDecided
@@ -76,6 +77,20 @@ class FoldState:
         self.since: date | None = None
         self.audit: Audit | None = None
         self.transitions: list[Transition] = []
+
+    def copied(self) -> Self:
+        """A state that goes on apart from this one: each may be folded further without the other
+        seeing it. The book, the policies and the credits, never changed, are shared."""
+        clone = copy(self)
+        cycles = {id(c): c.copied() for c in (*self.past_cycles, *([self.cycle] if self.cycle else []))}
+        clone.past_cycles = [cycles[id(c)] for c in self.past_cycles]
+        clone.cycle = cycles[id(self.cycle)] if self.cycle is not None else None
+        clone.held = dict(self.held)
+        clone.transitions = list(self.transitions)
+        if self.audit is not None:
+            audited = self.audit.cycle
+            clone.audit = self.audit.copied(cycles.get(id(audited)) or audited.copied())
+        return clone
 
     # --- derived answers -----------------------------------------------------------
 

@@ -13,9 +13,13 @@ In one run it measures:
       `--workers thread` runs them as threads of this process instead (threads share one
       core's worth of Python, processes do not). SQLite takes one writer at a time, so there
       they are threads;
-  (b) `status(member, on=random date)` latency for members with 300 events, on the small
+  (b) what a claim costs by the length of the member's history: claims alternate between members
+      with tens of events and members with about 3,000, each completed on a random day of the
+      last month, in one service that has served each member before (its kept replays, as a
+      running worker has them); the ratio of their mean times;
+  (c) `status(member, on=random date)` latency for members with 300 events, on the small
       store and again after many more members are added (reads must not slow with the store);
-  (c) the size of the store it ran on.
+  (d) the size of the store it ran on.
 Everything lives in a fresh schema (PostgreSQL; the database is created if missing) or a
 fresh file (SQLite), removed at the end unless --keep. The last output line is JSON.
 """
@@ -50,7 +54,7 @@ from benchmarks.workers import (
 )
 from domain.rules import ActivityClaim
 
-TARGETS = {"command_ratio": 0.4, "asof_p99_ms": 10}
+TARGETS = {"command_ratio": 0.5, "claim_cost_ratio": 1.3, "asof_p99_ms": 3}
 
 # A sync worker handles one request at a time, so one connection is all its pool needs.
 WORKER_ENV = {"POSTGRES_POOL_SIZE": "1", "POSTGRES_MAX_OVERFLOW": "0"}
@@ -77,6 +81,26 @@ class CommandJob:
 
     def close(self) -> None:
         self.service.close()
+
+
+def claim_costs(service: CredentialService, short: Sequence[str], huge: Sequence[str], claims: int,
+                rng: random.Random) -> tuple[list[float], list[float]]:
+    """Seconds per claim for members of each length, alternating so that drift hits both; each
+    member served once first, as a running worker has served it."""
+    def claim(member: str) -> float:
+        completed = TODAY - timedelta(days=rng.randint(0, 30))
+        began = time.perf_counter()
+        service.claim_activity(member, ActivityClaim("acsm_workshop", "Bench workshop", completed,
+                                                     hours=Decimal(rng.randint(1, 8))))
+        return time.perf_counter() - began
+
+    for member in (*short, *huge):
+        claim(member)
+    costs: tuple[list[float], list[float]] = ([], [])
+    for _ in range(claims):
+        costs[0].append(claim(rng.choice(short)))
+        costs[1].append(claim(rng.choice(huge)))
+    return costs
 
 
 def status_latencies(service: CredentialService, members: Sequence[str], samples: int,
@@ -121,6 +145,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help="alternate raw and command phases this many times, so drift hits both (default 3)")
     parser.add_argument("--members", type=int, default=1000, help="members the commands go to (default 1000)")
     parser.add_argument("--asof-members", type=int, default=20, help="members with 300 events (default 20)")
+    parser.add_argument("--cost-members", type=int, default=40,
+                        help="members of each length the claim costs are measured on (default 40)")
+    parser.add_argument("--cost-claims", type=int, default=400,
+                        help="claims timed for each length (default 400)")
     parser.add_argument("--more-members", type=int, default=20000,
                         help="members added before the second status measurement (default 20000)")
     parser.add_argument("--samples", type=int, default=2000, help="status calls per measurement (default 2000)")
@@ -147,6 +175,7 @@ def measure(args: argparse.Namespace, target: Target, service: CredentialService
     histories = Histories(args.seed)
     histories.make("short", 40)
     histories.make("long", 4)
+    histories.make("huge", 1)
     members = [f"m-{i:07d}" for i in range(args.members)]
     asof_members = [f"h-{i:05d}" for i in range(args.asof_members)]
     load(target, service, histories, "short", members)
@@ -160,15 +189,22 @@ def measure(args: argparse.Namespace, target: Target, service: CredentialService
     log(f"  raw: {len(raw.latencies)} in {raw.elapsed:.1f}s; commands: {len(commands.latencies)} in "
         f"{commands.elapsed:.1f}s, {commands.errors} refused or failed {commands.first_error}".rstrip())
 
+    short, huge = [f"p-{i:05d}" for i in range(args.cost_members)], [f"q-{i:05d}" for i in range(args.cost_members)]
+    load(target, service, histories, "short", short)
+    load(target, service, histories, "huge", huge)
+    short_costs, huge_costs = claim_costs(service, short, huge, args.cost_claims, rng)
+    log(f"  claim costs: {len(short_costs)} claims on members of {len(histories.templates['short'][0])} events "
+        f"and as many of {len(histories.templates['huge'][0])}")
+
     for member in asof_members:  # cached, as in a running service
         service.credential(member)
     small = status_latencies(service, asof_members, args.samples, rng)
     small_cold = cold_latencies(target.url, asof_members)
-    loading = time.perf_counter()
+    loading, events_before_more = time.perf_counter(), target.counts(service)[0]
     load(target, service, histories, "short", [f"x-{i:07d}" for i in range(args.more_members)])
     loading = time.perf_counter() - loading
     large_events, large_members = target.counts(service)
-    log(f"  added {args.more_members} members ({large_events - events_after} events) in {loading:.1f}s")
+    log(f"  added {args.more_members} members ({large_events - events_before_more} events) in {loading:.1f}s")
     large = status_latencies(service, asof_members, args.samples, rng)
     large_cold = cold_latencies(target.url, asof_members)
     return {
@@ -187,6 +223,12 @@ def measure(args: argparse.Namespace, target: Target, service: CredentialService
         "command_worker_cpu_ms": round(commands.cpu_ms(), 3),
         "raw_p50_ms": raw.p50_ms(),
         "raw_worker_cpu_ms": round(raw.cpu_ms(), 3),
+        "claim_short_mean_ms": ms(sum(short_costs) / len(short_costs)),
+        "claim_huge_mean_ms": ms(sum(huge_costs) / len(huge_costs)),
+        "claim_short_p99_ms": ms(percentile(short_costs, 0.99)),
+        "claim_huge_p99_ms": ms(percentile(huge_costs, 0.99)),
+        "claim_cost_ratio": round(sum(huge_costs) / sum(short_costs), 3),
+        "claim_cost_events": [len(histories.templates["short"][0]), len(histories.templates["huge"][0])],
         "asof_p50_ms": ms(percentile(small, 0.5)),
         "asof_p99_ms": ms(percentile(small, 0.99)),
         "asof_uncached_p50_ms": ms(percentile(small_cold, 0.5)),
@@ -212,6 +254,9 @@ def table(r: dict[str, Any]) -> list[str]:
          f"p50 {r['raw_p50_ms']} ms, worker CPU {r['raw_worker_cpu_ms']} ms each"),
         ("command_ratio", r["command_ratio"],
          f"target >= {TARGETS['command_ratio']}; {r['connections']} {r['workers']} workers, {r['seconds']:g}s each"),
+        (f"claim, {r['claim_cost_events'][1]} events / {r['claim_cost_events'][0]}", r["claim_cost_ratio"],
+         f"target <= {TARGETS['claim_cost_ratio']}; means {r['claim_huge_mean_ms']} / {r['claim_short_mean_ms']} ms, "
+         f"p99 {r['claim_huge_p99_ms']} / {r['claim_short_p99_ms']} ms"),
         (f"status as-of, {r['members_small']} members", f"p50 {r['asof_p50_ms']} ms",
          f"p99 {r['asof_p99_ms']} ms (target <= {TARGETS['asof_p99_ms']}); "
          f"uncached p50 {r['asof_uncached_p50_ms']} ms"),

@@ -77,7 +77,7 @@ class Histories:
         self.clock = SetClock()
         self.app = CredentialService(database_url="memory://", clock=self.clock)
         self.rng = random.Random(seed)
-        self.templates: dict[str, list[list[StoredEvent]]] = {"short": [], "long": []}
+        self.templates: dict[str, list[list[StoredEvent]]] = {"short": [], "long": [], "huge": []}
 
     def make(self, kind: str, count: int) -> None:
         for index in range(count):
@@ -85,6 +85,9 @@ class Histories:
             if kind == "long":  # about 300 events: ten claims a year for thirty years
                 start = FIRST_DAY.replace(month=self.rng.randint(1, 12), day=self.rng.randint(1, 28))
                 record_history(self.app, self.clock, member, start, 10, self.rng)
+            elif kind == "huge":  # about 3,000 events: a claim every two or three days for twenty years
+                start = date(TODAY.year - 20, self.rng.randint(1, 12), self.rng.randint(1, 28))
+                record_history(self.app, self.clock, member, start, 100, self.rng)
             else:  # tens of events: certified four to twelve years ago
                 start = date(TODAY.year - self.rng.randint(4, 12), self.rng.randint(1, 12), self.rng.randint(1, 28))
                 record_history(self.app, self.clock, member, start, self.rng.randint(3, 6), self.rng)

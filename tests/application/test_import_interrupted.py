@@ -55,12 +55,12 @@ def register_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def whole_run(register_file: Path) -> Whole:
     """The register imported by one uninterrupted run, into a store of its own, every row judged on a
-    whole replay of the member's facts: the import's in-order fold (`judge_in_business_order`) only
+    whole replay of the member's facts: the import's kept replays (`keep_replays`) only
     saves time, and must judge every row alike."""
     service = CredentialService(database_url="memory://")
     try:
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(Credential, "judge_in_business_order", lambda self: None)
+            patch.setattr(Credential, "keep_replays", lambda self, replays=None: None)
             report = service.import_register(read_register(register_file.read_bytes()).rows)
         book = service.book()
         stored = histories(service)

@@ -109,9 +109,9 @@ class Recording:
     them, step `i` is recorded `lags[i % len(lags)]` days after its business date (never before
     the command before it), as staff do, so revisions and corrections fall among the facts."""
 
-    def __init__(self, lags: Sequence[int] | None = None, *, in_order: bool = False) -> None:
+    def __init__(self, lags: Sequence[int] | None = None, *, kept_replays: bool = False) -> None:
         self.lags = lags
-        self.in_order = in_order
+        self.kept_replays = kept_replays
         self.clock = datetime(2040, 1, 1, tzinfo=UTC) if not lags else datetime(2000, 1, 1, tzinfo=UTC)
         self._credential: Credential | None = None
 
@@ -129,8 +129,8 @@ class Recording:
 
     def open(self, on: date) -> Credential:
         self._credential = Credential.open("m", None, on, self.stamp(on))
-        if self.in_order:
-            self._credential.judge_in_business_order()
+        if self.kept_replays:
+            self._credential.keep_replays()
         return self._credential
 
 
@@ -143,11 +143,11 @@ def build(history_spec: tuple[tuple[int, str], list[tuple[str, int, object]]],
 
 def record(history_spec: tuple[tuple[int, str], list[tuple[str, int, object]]],
            activity_id: Callable[[int], str] = numbered, lags: Sequence[int] | None = None,
-           *, in_order: bool = False) -> Recording:
+           *, kept_replays: bool = False) -> Recording:
     """`build`, keeping the credential and its clock, so a test can record more commands after
-    (`in_order`: the credential judges each command by extending the fold of the one before)."""
+    (`kept_replays`: the credential judges each command on its kept replays, `Credential.keep_replays`)."""
     (first_day, first_code), steps = history_spec
-    recording = Recording(lags, in_order=in_order)
+    recording = Recording(lags, kept_replays=kept_replays)
     start = FIRST_DAY + timedelta(days=first_day)
     credential = recording.open(start)
     credential.certify(first_code, start, BOOK, recording.stamp(start))
