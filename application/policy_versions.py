@@ -6,17 +6,18 @@ versions staff adopt later are facts of the policy register, an aggregate of its
 same store (rules.md section 9). `book(known_at)` is the built-in book with the versions
 adopted, and not withdrawn, by `known_at`: "as known at T" never uses a version adopted after T.
 
-The register is read on every command and answer, from the library's aggregate cache, which
-fast-forwards it with one query, so an adoption by another process is seen at once.
+The register is read on every command and answer, from the aggregate cache brought up to date
+with the member's credential in one query (`application.current`), so an adoption by another
+process is seen at once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from copy import deepcopy
 from datetime import datetime
 from typing import Any
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from application.commands import AdoptPolicyVersion, WithdrawPolicyVersion
@@ -34,17 +35,17 @@ class PolicyVersions:
 
     policy: PolicyBook
     repository: Any
+    current: Any
     save: Any
     clock: Any
     max_attempts: int
 
     def policy_register(self, *, for_change: bool = False) -> PolicyRegister | None:
-        try:
-            register = self.repository.get(POLICY_REGISTER_ID, deepcopy_from_cache=for_change)
-        except AggregateNotFoundError:
+        (register,) = self.current(POLICY_REGISTER_ID)
+        if register is None:
             return None
         assert isinstance(register, PolicyRegister)
-        return register
+        return deepcopy(register) if for_change else register
 
     def book(self, known_at: datetime | None = None) -> PolicyBook:
         """The policy book as known at `known_at` (None: everything recorded)."""
@@ -53,7 +54,10 @@ class PolicyVersions:
     def books(self) -> Callable[[datetime | None], PolicyBook]:
         """The book as known at any time, from one read of the register: for answers that
         need it at many times (a history's `status_after`, revisions)."""
-        register = self.policy_register()
+        return self.books_of(self.policy_register())
+
+    def books_of(self, register: PolicyRegister | None) -> Callable[[datetime | None], PolicyBook]:
+        """The book as known at any time, from `register` as read."""
         built_in = self.policy
         if register is None:
             # No version was ever adopted: every fact was judged under the built-in book.

@@ -86,6 +86,13 @@ class InOrderPostgresRecorder(PostgresApplicationRecorder):
         self.select_after_statement = rendered(
             select + SQL(" AND originator_version > %s ORDER BY originator_version ASC")
         )
+        # The events after a version of each of several aggregates, in one round trip (the member's
+        # credential and the policy register, for a command or a status).
+        self.select_after_each_statement = rendered(SQL(
+            "SELECT e.* FROM unnest(%s::{id_type}[], %s::bigint[]) AS after (id, version) "
+            "JOIN {schema}.{table} e ON e.originator_id = after.id AND e.originator_version > after.version "
+            "ORDER BY e.originator_id, e.originator_version"
+        ).format(**names))
 
     # Workers starting together replace the same functions, and on a new store create the same
     # types and tables, at once; PostgreSQL refuses the losers ("tuple concurrently updated", a
@@ -119,6 +126,11 @@ class InOrderPostgresRecorder(PostgresApplicationRecorder):
         else:
             events = self._select(self.select_after_statement, (originator_id, gt))
         return cast("Sequence[StoredEvent]", events)  # retry() leaves the methods untyped
+
+    def select_events_after_each(self, after: Sequence[tuple[UUID, int]]) -> Sequence[StoredEvent]:
+        """The events of each aggregate after its version, by aggregate and version."""
+        events = self._select(self.select_after_each_statement, ([i for i, _ in after], [v for _, v in after]))
+        return cast("Sequence[StoredEvent]", events)
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def _select(self, statement: bytes, params: tuple[object, ...]) -> Sequence[StoredEvent]:

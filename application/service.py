@@ -7,14 +7,15 @@ first, and answers a repeated idempotency key with the first outcome.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from copy import deepcopy
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, overload
 from uuid import UUID, uuid4
 
-from eventsourcing.application import AggregateNotFoundError, Application, LRUCache
+from eventsourcing.application import Application, LRUCache
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 from eventsourcing.utils import Environment, EnvType
 
@@ -34,6 +35,7 @@ from application.commands import (
     WithdrawFact,
     WithdrawPolicyVersion,
 )
+from application.current import CurrentAggregates
 from application.imports import RegisterImports
 from application.policy_versions import PolicyVersions
 from application.reminder_runs import ReminderRuns
@@ -48,7 +50,7 @@ from domain.document import CredentialStatus, describe, status_of, statuses_afte
 from domain.errors import ConcurrentChange, IdempotencyKeyReused, MemberNotFound
 from domain.events import ActivityClaimed, CredentialFact, CredentialOpened
 from domain.policy import DEFAULT_POLICY, PolicyBook
-from domain.policy_register import VersionRecord
+from domain.policy_register import POLICY_REGISTER_ID, PolicyRegister, VersionRecord
 from domain.revisions import Revision, revisions
 from domain.rules import ActivityClaim
 
@@ -118,16 +120,8 @@ class SweepReport:
     recorded: int = 0
 
 
-def project_credential(credential: Credential | None, facts: Iterable[CredentialFact]) -> Credential | None:
-    """Apply stored facts in order. The library's default projector checks every event against
-    a runtime-checkable Protocol, which costs more than applying it (most of a cold read)."""
-    for fact in facts:
-        credential = fact.mutate(credential)
-    return credential
-
-
-class CredentialService(AuditDraw, PolicyVersions, WhatIfTrials, ReminderRuns, RegisterImports, ProviderRosters,
-                        Application):
+class CredentialService(CurrentAggregates, AuditDraw, PolicyVersions, WhatIfTrials, ReminderRuns, RegisterImports,
+                        ProviderRosters, Application):
     name = "credentials"
     max_attempts = 5
 
@@ -138,7 +132,9 @@ class CredentialService(AuditDraw, PolicyVersions, WhatIfTrials, ReminderRuns, R
         settings = {
             **storage_from_url(database_url).settings,
             "AGGREGATE_CACHE_MAXSIZE": "20000",
-            "DEEPCOPY_FROM_AGGREGATE_CACHE": "y",
+            # Cached aggregates are brought up to date by `current` (one query for a credential and
+            # the policy register), never in place; the library only caches what it saves.
+            "AGGREGATE_CACHE_FASTFORWARD": "n",
         }
         settings.update(env or {})
         self.policy = policy
@@ -161,18 +157,30 @@ class CredentialService(AuditDraw, PolicyVersions, WhatIfTrials, ReminderRuns, R
         return self.clock().date()
 
     def credential(self, member_id: str, *, for_change: bool = False) -> Credential:
-        try:
-            return self.repository.get(credential_id(member_id), projector_func=project_credential,
-                                       deepcopy_from_cache=for_change)
-        except AggregateNotFoundError:
-            raise MemberNotFound(member_id) from None
+        """The member's credential as stored now: shared with other readers, unless `for_change`."""
+        (stored,) = self.current(credential_id(member_id))
+        if stored is None:
+            raise MemberNotFound(member_id)
+        assert isinstance(stored, Credential)
+        return deepcopy(stored) if for_change else stored
+
+    def _stored(self, member_id: str) -> tuple[Credential | None, Callable[[datetime | None], PolicyBook]]:
+        """The member's credential as stored now (shared: read it) and the policy book as known at any
+        time, from one read of the store."""
+        stored, register = self.current(credential_id(member_id), POLICY_REGISTER_ID)
+        assert stored is None or isinstance(stored, Credential)
+        assert register is None or isinstance(register, PolicyRegister)
+        return stored, self.books_of(register)
 
     def _find(self, member_id: str) -> Credential | None:
         """The member's credential to change, judging on the replays kept for it."""
-        try:
-            credential = self.credential(member_id, for_change=True)
-        except MemberNotFound:
+        stored, _ = self._stored(member_id)
+        return self._for_change(stored)
+
+    def _for_change(self, stored: Credential | None) -> Credential | None:
+        if stored is None:
             return None
+        credential = deepcopy(stored)
         self._keep_replays(credential)
         return credential
 
@@ -183,8 +191,13 @@ class CredentialService(AuditDraw, PolicyVersions, WhatIfTrials, ReminderRuns, R
             self.kept_replays.put(credential.id, credential.keep_replays())
 
     def status(self, member_id: str, on: date | None = None, known_at: datetime | None = None) -> CredentialStatus:
-        credential = self.credential(member_id)
-        return status_of(credential.history, on or self.today(), known_at, self.book(known_at))
+        stored, books = self._stored(member_id)
+        if stored is None:
+            raise MemberNotFound(member_id)
+        on = on or self.today()
+        if known_at is None:  # continued from the replays kept for the member, if it was commanded lately
+            return describe(stored.replay(on, books(None)), on, None)
+        return status_of(stored.history, on, known_at, books(known_at))
 
     def history(self, member_id: str) -> list[HistoryEntry]:
         """Every fact in recorded order, with the status on its business date as known right after
@@ -387,7 +400,8 @@ class CredentialService(AuditDraw, PolicyVersions, WhatIfTrials, ReminderRuns, R
                  act: Callable[[Credential | None, Stamp, PolicyBook], Credential], *,
                  creates: bool = False) -> CommandOutcome:
         for _attempt in range(self.max_attempts):
-            credential = self._find(member_id)
+            stored, books = self._stored(member_id)
+            credential = self._for_change(stored)
             if credential is None and not creates:
                 raise MemberNotFound(member_id)
             if key is not None and credential is not None:
@@ -395,19 +409,20 @@ class CredentialService(AuditDraw, PolicyVersions, WhatIfTrials, ReminderRuns, R
                 if prior is not None:
                     if prior.request_hash != fingerprint:
                         raise IdempotencyKeyReused(key)
-                    return self._outcome(member_id, prior, self._status_at(credential.history, prior.timestamp),
-                                         repeated=True)
+                    prior_status = status_of(credential.history, prior.timestamp.date(), prior.timestamp,
+                                             books(prior.timestamp))
+                    return self._outcome(member_id, prior, prior_status, repeated=True)
             last = credential.history[-1].timestamp if credential is not None and credential.history else None
             stamp = Stamp.after(self.clock(), last, key, fingerprint)
-            book = self.book()  # one read of the register: the command and its answer under one book
+            book = books(None)  # the command and its answer under one book
             opened = credential is None
             credential = act(credential, stamp, book)
             if opened:
                 self._keep_replays(credential)
-            pending = credential.collect_events()
+            pending = list(credential.pending_events)
             if pending:
                 try:
-                    self.save(*pending)
+                    self.save(credential)  # and cached as saved
                 except IntegrityError:
                     continue
             # Its status from the replays that judged it: the facts just recorded are the latest known.
@@ -419,9 +434,6 @@ class CredentialService(AuditDraw, PolicyVersions, WhatIfTrials, ReminderRuns, R
             assert isinstance(first, CredentialFact)
             return self._outcome(member_id, first, status)
         raise ConcurrentChange(member_id)
-
-    def _status_at(self, history: Sequence[CredentialFact], recorded_at: datetime) -> CredentialStatus:
-        return status_of(history, recorded_at.date(), recorded_at, self.book(recorded_at))
 
     @staticmethod
     def _outcome(member_id: str, fact: CredentialFact, status: CredentialStatus, *,

@@ -35,8 +35,9 @@ from domain.replay import business_order, foldables
 
 # Checkpoints lie this many facts apart next to the latest fact, and twice as far apart with
 # each doubling of the distance from it: about two per doubling in all, so a member's kept folds
-# take memory in proportion to its history times the log of its length, not its square.
-CHECKPOINT_SPACING = 32
+# take memory in proportion to its history times the log of its length, not its square. Beside
+# them are kept the latest (all facts folded) and the one where the last replay stopped.
+CHECKPOINT_SPACING = 16
 
 
 @dataclass(frozen=True)
@@ -107,10 +108,13 @@ class _Kept:
             found = checkpoint
         return found
 
-    def with_checkpoints(self, made: Sequence[_Checkpoint]) -> _Kept:
+    def with_checkpoints(self, made: Sequence[_Checkpoint], last_end: int) -> _Kept:
+        """These facts with the checkpoints `made` too: those worth keeping, the latest, and the one
+        where the last replay stopped (`last_end`): a command's fact mostly takes its place there,
+        so the status after it continues from the fold that judged it."""
         total = len(self.order)
         merged = sorted({c.folded: c for c in (*self.checkpoints, *made)}.values(), key=lambda c: c.folded)
-        kept = tuple(c for c in merged if c.folded == total or _worth_keeping(c.folded, total))
+        kept = tuple(c for c in merged if c.folded in (total, last_end) or _worth_keeping(c.folded, total))
         return _Kept(self.book, self.length, self.last, self.order, self.keys, self.days, kept, self.corrected)
 
 
@@ -161,10 +165,10 @@ class ContinuedReplay:
             begin = mark
             if mark < end:
                 made.append(_Checkpoint(mark, fold.copied()))
-        if end > (start.folded if start is not None else 0) and (end == total or _worth_keeping(end, total)):
+        if end > (start.folded if start is not None else 0):
             made.append(_Checkpoint(end, fold))
             if fold.today != on:
                 fold = fold.copied()
-        self._kept = kept.with_checkpoints(made)
+        self._kept = kept.with_checkpoints(made, end)
         fold.advance_to(on)
         return fold

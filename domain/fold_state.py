@@ -7,7 +7,6 @@ changing it; `domain.fold.Fold` moves it forward. They are apart so each reads i
 
 from __future__ import annotations
 
-from copy import copy
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -81,7 +80,8 @@ class FoldState:
     def copied(self) -> Self:
         """A state that goes on apart from this one: each may be folded further without the other
         seeing it. The book, the policies and the credits, never changed, are shared."""
-        clone = copy(self)
+        clone = object.__new__(type(self))
+        clone.__dict__.update(self.__dict__)  # faster than copy.copy, which goes through __reduce_ex__
         cycles = {id(c): c.copied() for c in (*self.past_cycles, *([self.cycle] if self.cycle else []))}
         clone.past_cycles = [cycles[id(c)] for c in self.past_cycles]
         clone.cycle = cycles[id(self.cycle)] if self.cycle is not None else None

@@ -149,6 +149,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help="members of each length the claim costs are measured on (default 40)")
     parser.add_argument("--cost-claims", type=int, default=400,
                         help="claims timed for each length (default 400)")
+    parser.add_argument("--cost-years", type=int, default=20,
+                        help="years of history of the long members, about 150 events each (default 20)")
     parser.add_argument("--more-members", type=int, default=20000,
                         help="members added before the second status measurement (default 20000)")
     parser.add_argument("--samples", type=int, default=2000, help="status calls per measurement (default 2000)")
@@ -175,7 +177,7 @@ def measure(args: argparse.Namespace, target: Target, service: CredentialService
     histories = Histories(args.seed)
     histories.make("short", 40)
     histories.make("long", 4)
-    histories.make("huge", 1)
+    histories.make("huge", 1, years=args.cost_years)
     members = [f"m-{i:07d}" for i in range(args.members)]
     asof_members = [f"h-{i:05d}" for i in range(args.asof_members)]
     load(target, service, histories, "short", members)

@@ -77,22 +77,22 @@ class Histories:
         self.clock = SetClock()
         self.app = CredentialService(database_url="memory://", clock=self.clock)
         self.rng = random.Random(seed)
-        self.templates: dict[str, list[list[StoredEvent]]] = {"short": [], "long": [], "huge": []}
+        self.templates: dict[str, list[list[StoredEvent]]] = {"short": [], "long": []}
 
-    def make(self, kind: str, count: int) -> None:
+    def make(self, kind: str, count: int, *, years: int = 20) -> None:
         for index in range(count):
             member = f"{kind}-template-{index}"
             if kind == "long":  # about 300 events: ten claims a year for thirty years
                 start = FIRST_DAY.replace(month=self.rng.randint(1, 12), day=self.rng.randint(1, 28))
                 record_history(self.app, self.clock, member, start, 10, self.rng)
-            elif kind == "huge":  # about 3,000 events: a claim every two or three days for twenty years
-                start = date(TODAY.year - 20, self.rng.randint(1, 12), self.rng.randint(1, 28))
+            elif kind == "huge":  # about 150 events a year: 3,000 in twenty years
+                start = date(TODAY.year - years, self.rng.randint(1, 12), self.rng.randint(1, 28))
                 record_history(self.app, self.clock, member, start, 100, self.rng)
             else:  # tens of events: certified four to twelve years ago
                 start = date(TODAY.year - self.rng.randint(4, 12), self.rng.randint(1, 12), self.rng.randint(1, 28))
                 record_history(self.app, self.clock, member, start, self.rng.randint(3, 6), self.rng)
             self.clock.reset()
-            self.templates[kind].append(list(self.app.recorder.select_events(credential_id(member))))
+            self.templates.setdefault(kind, []).append(list(self.app.recorder.select_events(credential_id(member))))
 
     def clone(self, kind: str, member: str, index: int) -> list[StoredEvent]:
         template = self.templates[kind][index % len(self.templates[kind])]
