@@ -25,6 +25,7 @@ TOKENS = "CREDENTIALS_TOKENS"
 SECRET_KEY = "CREDENTIALS_SECRET_KEY"
 SECURE_COOKIES = "CREDENTIALS_SECURE_COOKIES"
 WORKERS = "CREDENTIALS_WORKERS"
+THREADS = "CREDENTIALS_THREADS"
 REPORT_SCHEMA = "CREDENTIALS_REPORT_SCHEMA"
 
 DEFAULT_REPORT_SCHEMA = "credential_reports"
@@ -45,10 +46,12 @@ class Settings:
     # Signs the dashboard's session cookie; empty means derived from the tokens (see web.dashboard.access).
     secret_key: str = ""
     secure_cookies: bool = False
-    # gunicorn workers; None means two per core plus one.
+    # Server worker processes; None means one per core.
     workers: int | None = None
     # The PostgreSQL schema of the report tables (on SQLite they are prefixed tables in the store's file).
     report_schema: str = DEFAULT_REPORT_SCHEMA
+    # Threads running requests in each worker; None means 4.
+    threads: int | None = None
 
     def __post_init__(self) -> None:
         try:
@@ -57,6 +60,8 @@ class Settings:
             raise SettingsError(f"{DATABASE_URL}: {error}") from None
         if self.workers is not None and self.workers < 1:
             raise SettingsError(f"{WORKERS} must be a whole number of at least 1, got {self.workers}")
+        if self.threads is not None and self.threads < 1:
+            raise SettingsError(f"{THREADS} must be a whole number of at least 1, got {self.threads}")
         if not SCHEMA_NAME.fullmatch(self.report_schema):
             raise SettingsError(f"{REPORT_SCHEMA} must be a lower-case identifier (letters, digits, _), "
                                 f"got {self.report_schema!r}")
@@ -70,6 +75,7 @@ class Settings:
             secret_key=env.get(SECRET_KEY, ""),
             secure_cookies=_flag(env, SECURE_COOKIES),
             workers=_whole_number(env, WORKERS),
+            threads=_whole_number(env, THREADS),
             report_schema=env.get(REPORT_SCHEMA) or DEFAULT_REPORT_SCHEMA,
         )
 

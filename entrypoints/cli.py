@@ -43,10 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("demo", help="load the demo members into an empty store")
 
-    serve = commands.add_parser("serve", help="serve the HTTP API (gunicorn)")
+    serve = commands.add_parser("serve", help="serve the HTTP API (granian)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=None, help="default: 2 per core + 1")
+    serve.add_argument("--workers", type=int, default=None,
+                       help="worker processes (default: CREDENTIALS_WORKERS, else 1 per core)")
 
     register_projection_commands(commands)
     register_policy_commands(commands)
@@ -81,7 +82,7 @@ def run(args: argparse.Namespace, app: CredentialService) -> dict[str, object]:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
-    from entrypoints.server import serve  # gunicorn and Flask only for this command
+    from entrypoints.server import serve  # granian and Flask only for this command
     from web.auth import TokenConfigError
 
     try:

@@ -1,39 +1,114 @@
-"""`credentials serve`: the HTTP API under gunicorn, a production WSGI server.
+"""`credentials serve`: the HTTP API under granian, a web server whose network side is in Rust.
 
-The master process binds the socket and makes sure the store's tables exist; each worker
-builds its own Flask app (and so its own event-store connections) after the fork, from
-the `web.create_app` factory.
-All workers read and write the one shared store, so a write answered by one is seen by
-the next read, whichever worker serves it.
+granian's master binds the socket (after the store's tables are made here, once); each worker
+process builds its own Flask app (and so its own event-store connections) after the fork, from the
+`web.create_app` factory, and runs it in a pool of threads of its own. All workers read and write
+the one shared store, so a write answered by one is seen by the next read, whichever serves it.
+
+Slow clients cannot pin a thread: the request's head is read by granian (in Rust, never in a
+thread of the app) within HEADER_READ_TIMEOUT, and its body by `WsgiBridge` on the worker's event
+loop within BODY_READ_TIMEOUT, before a thread is taken; a client slower than that is answered 408
+and its connection closed. Only whole requests reach the app's threads.
+(`python scripts/bench.py servers` measures this server beside gunicorn and waitress.)
 """
 
 from __future__ import annotations
 
+import asyncio
+import io
 import logging
 import os
 import secrets
 import sys
+import time
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from functools import partial
 from typing import Any
-
-from gunicorn.app.base import BaseApplication  # type: ignore[import-untyped]
+from urllib.parse import quote, unquote_to_bytes
+from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 from application.service import CredentialService
 from application.settings import TOKENS, Settings
 from projections.backends import keeps_read_models, open_read_models
 from projections.projector import Projector
 from projections.reading import INLINE_LIMIT
+from web.app import MAX_BODY_BYTES
 from web.auth import TokenBook
+from web.routes.imports import MAX_IMPORT_BYTES
+
+# A client has this long to send a request's head (request line and headers), and then this long
+# to send its body, plus a second for each BODY_READ_RATE bytes it announced (a register to import
+# is up to 16 MiB); past either it is dropped (the head) or answered 408 (the body), its
+# connection closed. A slow client costs the server a socket and a coroutine, never a thread.
+HEADER_READ_TIMEOUT = 10.0
+BODY_READ_TIMEOUT = 10.0
+BODY_READ_RATE = 64 * 1024
+# The largest body any endpoint takes; a larger one is not read (the app answers 413 from its length).
+LARGEST_BODY = max(MAX_BODY_BYTES, MAX_IMPORT_BYTES)
 
 LOG_FORMAT = "[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s"
-# Never the Authorization header: tokens stay out of the logs.
-ACCESS_LOG_FORMAT = '%(h)s "%(r)s" %(s)s %(b)s %(L)ss request_id=%({x-request-id}o)s'
+ACCESS_LOGGER = "credentials.access"
+
+
+class AccessLog:
+    """The access log, whichever server runs the app: one line a request, when the app has answered,
+    `client "request line" status bytes seconds request_id=...`. Never a header of the request
+    (the Authorization header carries a token), only the request id the app sent back."""
+
+    def __init__(self, app: WSGIApplication) -> None:
+        self.app = app
+        self.log = logging.getLogger(ACCESS_LOGGER)
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        began = time.perf_counter()
+        answered: list[Any] = []
+
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            answered[:] = [status, headers]
+            return start_response(status, headers, exc_info)
+
+        body = self.app(environ, start)
+        status, headers = answered or ["500", []]
+        sent = {name.lower(): value for name, value in headers}
+        self.log.info('%s "%s" %s %s %.6fs request_id=%s', environ.get("REMOTE_ADDR", "-"), request_line(environ),
+                      status.split(" ", 1)[0], sent.get("content-length", "-"), time.perf_counter() - began,
+                      sent.get("x-request-id", "-"))
+        return body
+
+
+def request_line(environ: WSGIEnvironment) -> str:
+    """The request line as the client sent it, near enough: method, path (quoted again) and query, protocol."""
+    path = quote((environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")).encode("latin-1"),
+                 safe="/;:@&=+$,!~*'()%")
+    query = environ.get("QUERY_STRING", "")
+    return f"{environ.get('REQUEST_METHOD', '-')} {path}{'?' + query if query else ''} " \
+           f"{environ.get('SERVER_PROTOCOL', 'HTTP/1.1')}"
+
+
+def worker_app(settings: Settings) -> WSGIApplication:
+    """The app one worker serves, built in that worker (after the fork, so its event-store connections
+    are its own), its logging set: the workers' own log on standard error, the access log on standard
+    output."""
+    from web import create_app
+
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT, stream=sys.stderr, force=True)
+    access = logging.getLogger(ACCESS_LOGGER)
+    access.handlers[:] = [logging.StreamHandler(sys.stdout)]
+    access.handlers[0].setFormatter(logging.Formatter("[%(asctime)s] [%(process)d] %(message)s"))
+    access.propagate = False
+    access.setLevel(logging.INFO)
+    return AccessLog(create_app(settings))
 
 
 def default_workers() -> int:
-    # gunicorn's advice: two per core plus one, so a worker waiting on the database
-    # does not leave a core idle.
-    return 2 * (os.cpu_count() or 1) + 1
+    # One worker process per core; the threads of each wait on the database while others compute.
+    return os.cpu_count() or 1
+
+
+def default_threads() -> int:
+    return 4
 
 
 def with_tokens(settings: Settings) -> Settings:
@@ -47,21 +122,107 @@ def with_tokens(settings: Settings) -> Settings:
     return replace(settings, tokens=f"staff:{token}")
 
 
-class CredentialsServer(BaseApplication):  # type: ignore[misc]
-    def __init__(self, options: dict[str, Any], settings: Settings) -> None:
-        self.options = options
-        self.settings = settings
-        super().__init__()
+class WsgiBridge:
+    """The app (WSGI) under granian's own interface (RSGI): on the worker's event loop, each request's
+    body is read whole within its deadline (one over LARGEST_BODY is not read: the app answers 413
+    from its Content-Length); then the app is called in one of the worker's threads with that body,
+    and its answer sent. A thread is never taken by a client still sending."""
 
-    def load_config(self) -> None:
-        for key, value in self.options.items():
-            self.cfg.set(key, value)
+    def __init__(self, app: WSGIApplication, threads: int) -> None:
+        self.app = app
+        self.pool = ThreadPoolExecutor(threads, thread_name_prefix="credentials")
 
-    def load(self) -> Any:
-        from web import create_app  # in the worker, after the fork
+    async def __rsgi__(self, scope: Any, protocol: Any) -> None:
+        if scope.proto != "http":
+            return
+        length = scope.headers.get("content-length")
+        try:
+            body = await asyncio.wait_for(self._body(scope, protocol, length), body_deadline(length))
+        except TimeoutError:
+            # Not an answer of the app (no request id): the request never reached it.
+            protocol.response_bytes(408, [("content-type", "text/plain"), ("connection", "close")],
+                                    b"request body not received in time\n")
+            return
+        status, headers, payload = await asyncio.get_running_loop().run_in_executor(
+            self.pool, self._call, environ_of(scope, body))
+        protocol.response_bytes(status, headers, payload)
 
-        logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
-        return create_app(self.settings)
+    @staticmethod
+    async def _body(scope: Any, protocol: Any, length: str | None) -> bytes:
+        if length is not None:
+            if not length.isdigit() or int(length) > LARGEST_BODY:
+                return b""  # refused by the app for its Content-Length (413) or malformed (400)
+            return bytes(await protocol()) if int(length) else b""
+        if "chunked" not in scope.headers.get("transfer-encoding", ""):
+            return b""
+        body = bytearray()
+        async for chunk in protocol:  # no length announced: read past the largest limit no further
+            body += chunk
+            if len(body) > LARGEST_BODY:
+                break
+        return bytes(body)
+
+    def _call(self, environ: WSGIEnvironment) -> tuple[int, list[tuple[str, str]], bytes]:
+        answered: list[Any] = []
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            answered[:] = [status, headers]
+            return lambda data: None  # no write(): the app returns its body
+
+        result = self.app(environ, start_response)
+        try:
+            payload = b"".join(result)
+        finally:
+            if hasattr(result, "close"):
+                result.close()  # the app's own teardown (Flask's request context)
+        status, headers = answered
+        return int(status.split(" ", 1)[0]), list(headers), payload
+
+
+def body_deadline(length: str | None) -> float:
+    """Seconds a client has to send a body of the announced length (none: the largest taken)."""
+    size = int(length) if length is not None and length.isdigit() else LARGEST_BODY
+    return BODY_READ_TIMEOUT + min(size, LARGEST_BODY) / BODY_READ_RATE
+
+
+def environ_of(scope: Any, body: bytes) -> WSGIEnvironment:
+    """The WSGI environ (PEP 3333) of a request granian gives, with its whole body."""
+    server_name, _, server_port = scope.server.rpartition(":")
+    client, _, client_port = scope.client.rpartition(":")
+    environ: WSGIEnvironment = {
+        "REQUEST_METHOD": scope.method,
+        "SCRIPT_NAME": "",
+        "PATH_INFO": unquote_to_bytes(scope.path).decode("latin-1"),
+        "QUERY_STRING": scope.query_string,
+        "SERVER_NAME": server_name.strip("[]"),
+        "SERVER_PORT": server_port,
+        "SERVER_PROTOCOL": "HTTP/1.0" if scope.http_version == "1" else f"HTTP/{scope.http_version}",
+        "REMOTE_ADDR": client.strip("[]"),
+        "REMOTE_PORT": client_port,
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": scope.scheme,
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+        "wsgi.input_terminated": True,  # the body ends where the stream does (a chunked one too)
+    }
+    for name in scope.headers.keys():  # noqa: SIM118 (not a dict: a header may come more than once)
+        values = scope.headers.get_all(name)
+        value = ("; " if name == "cookie" else ", ").join(values)
+        if name == "content-type":
+            environ["CONTENT_TYPE"] = value
+        elif name == "content-length":
+            environ["CONTENT_LENGTH"] = value
+        else:
+            environ["HTTP_" + name.upper().replace("-", "_")] = value
+    return environ
+
+
+def load_worker(settings: Settings, threads: int, target: Any = None) -> Any:
+    """In each granian worker, after the fork: its app, its threads."""
+    return WsgiBridge(worker_app(settings), threads)
 
 
 def prepare_store(settings: Settings) -> None:
@@ -99,18 +260,23 @@ def _warn_if_reports_behind(service: CredentialService, report_schema: str) -> N
 
 
 def serve(settings: Settings, host: str, port: int, workers: int | None = None) -> None:
+    from granian.constants import HTTPModes, Interfaces
+    from granian.http import HTTP1Settings
+    from granian.server import Server
+
     settings = with_tokens(settings)
     prepare_store(settings)
-    print(f"credentials: serving the API on http://{host}:{port}\n"
+    workers = workers or settings.workers or default_workers()
+    threads = settings.threads or default_threads()
+    print(f"credentials: serving the API on http://{host}:{port} ({workers} workers of {threads} threads)\n"
           f"credentials: staff dashboard on http://{host}:{port}/dashboard (sign in with a token)",
           file=sys.stderr, flush=True)
-    CredentialsServer({
-        "bind": f"{host}:{port}",
-        "workers": workers or settings.workers or default_workers(),
-        "preload_app": False,
-        "timeout": 60,
-        "accesslog": "-",
-        "access_log_format": ACCESS_LOG_FORMAT,
-        "proc_name": "credentials",
-        "control_socket_disable": True,  # no runtime management socket in the home directory
-    }, settings).run()
+    Server(
+        "credentials", address=host, port=port, interface=Interfaces.RSGI, workers=workers,
+        http=HTTPModes.http1, websockets=False,
+        http1_settings=HTTP1Settings(header_read_timeout=int(HEADER_READ_TIMEOUT * 1000)),
+        # Requests a worker takes at once: beyond that they wait in the socket's backlog.
+        backpressure=max(64, 8 * threads),
+        log_access=False,  # the app's own access log (AccessLog): with the request id
+        workers_kill_timeout=30,
+    ).serve(target_loader=partial(load_worker, settings, threads))

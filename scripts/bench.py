@@ -1,7 +1,8 @@
-"""Benchmarks of the credential service (benchmarks, never tests). One entry, six sections:
+"""Benchmarks of the credential service (benchmarks, never tests). One entry, seven sections:
 
     python scripts/bench.py [options]                    commands and status as-of, in-process
     python scripts/bench.py http [options]               the API over HTTP, the real server
+    python scripts/bench.py servers [options]            web servers side by side, slow clients too
     python scripts/bench.py projections [--events N]     the read models: catch-up and rebuild
     python scripts/bench.py revisions [--members N]      the store-wide revisions report of a month
     python scripts/bench.py worklist [--members N]       who must act (the worklist), and a reminder run
@@ -26,6 +27,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from benchmarks.commands import main as run
     elif section == "http":
         from benchmarks.http_api import main as run
+    elif section == "servers":
+        from benchmarks.servers import main as run
     elif section == "projections":
         from benchmarks.projections import main as run
     elif section == "revisions":
@@ -35,8 +38,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif section == "import":
         from benchmarks.imports import main as run
     else:
-        raise SystemExit(f"bench.py: unknown section {section!r}: expected commands, http, projections, "
-                         f"revisions, worklist or import\n{__doc__}")
+        raise SystemExit(f"bench.py: unknown section {section!r}: expected commands, http, servers, "
+                         f"projections, revisions, worklist or import\n{__doc__}")
     return run(args)
 
 

@@ -3,18 +3,22 @@
     CREDENTIALS_DATABASE_URL=postgresql://root@127.0.0.1:5432/bench python scripts/bench.py http
 
 Members with realistic histories (tens of events each) are loaded into a fresh schema; then
-`credentials serve --workers W` (gunicorn sync workers, as in production) is started on a free
+`credentials serve --workers W` (granian, as in production) is started on a free
 port of 127.0.0.1 with a staff token of its own, and --connections client connections (threads
 of this process, one request at a time each) speak to it. In one run it measures:
   (a) GET /members/{id}/status alone: answers/s and latency, after a warm-up of the same; and
-      GET /health alone (one trivial query a request: the ceiling of the web stack here);
+      GET /health alone (one trivial query a request: the ceiling of the web stack here), and
+      its floor: the p50 of one request at a time on one connection (health_floor_ms);
   (b) POST /members/{id}/activities: 201s/s, beside raw single-row INSERT+COMMIT transactions/s
       from as many connections into a table shaped like the events table, the two taking turns
       --rounds times; and their ratio, http_command_ratio;
   (c) GET status latency under that write load: the writers go on posting while --readers
       more connections read statuses (get_status_p50_ms, get_status_p99_ms);
-  (d) where the machine's CPU went per request of each kind, and per raw transaction: the
-      server (gunicorn master and workers), the clients (this process), PostgreSQL (the
+  (d) GET /members/{id}/history of a member with about 3,000 events (the whole history, one
+      page): the p50 of --history-reads requests after a first one, beside the raw read of its
+      events from the events table on one connection (history_ms, raw_history_select_ms);
+  (e) where the machine's CPU went per request of each kind, and per raw transaction: the
+      server (master and workers), the clients (this process), PostgreSQL (the
       backends of this database and the server's own processes), and the rest (`other`: other
       work on the machine; large when something else runs beside the benchmark).
 Server workers, clients and PostgreSQL share the machine's cores. The schema is removed at
@@ -47,11 +51,14 @@ from benchmarks.workers import (
     in_threads,
     machine_figures,
     machine_row,
+    ms,
+    percentile,
     timed_loop,
 )
+from domain.credential import credential_id
 from entrypoints.server import default_workers
 
-TARGETS = {"http_command_ratio": 0.25, "get_status_p99_ms": 20}
+TARGETS = {"http_command_ratio": 0.3, "get_status_p99_ms": 10, "history_ms": 150}
 
 
 class ApiJob:
@@ -82,12 +89,53 @@ class ApiJob:
         self.client.close()
 
 
+def health_floor(server: Server, requests: int = 200) -> float:
+    """The latency of a bare request: the p50 of GET /health sent one after another on one connection
+    (milliseconds), nothing else asked of the server meanwhile."""
+    client, latencies = server.client(), []
+    try:
+        for _ in range(requests):
+            began = time.perf_counter()
+            client.call("GET", "/health")
+            latencies.append(time.perf_counter() - began)
+    finally:
+        client.close()
+    return ms(percentile(latencies, 0.5))
+
+
+def history_figures(server: Server, target: Target, service: CredentialService, member: str,
+                    reads: int) -> dict[str, Any]:
+    """The history of a member of about 3,000 events over HTTP, beside the raw read of its events."""
+    client, latencies = server.client(), []
+    try:
+        body = client.call("GET", f"/members/{member}/history")  # its first read: the history loaded, cached
+        for _ in range(reads):
+            began = time.perf_counter()
+            client.call("GET", f"/members/{member}/history")
+            latencies.append(time.perf_counter() - began)
+    finally:
+        client.close()
+    raw = []
+    postgres = target.backend == "postgres"
+    query = (f"SELECT * FROM {target.events_table(service)} WHERE originator_id = {'%s' if postgres else '?'} "
+             "ORDER BY originator_version")
+    originator = credential_id(member) if postgres else credential_id(member).hex
+    with target.connect() as conn:
+        for _ in range(reads):
+            began = time.perf_counter()
+            rows = conn.execute(query, (originator,)).fetchall()
+            raw.append(time.perf_counter() - began)
+    return {"history_ms": ms(percentile(latencies, 0.5)), "history_events": len(rows),
+            "history_entries": len(json.loads(body)["events"]),
+            "raw_history_select_ms": ms(percentile(raw, 0.5))}
+
+
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="bench.py http", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--url", default=None, help="default: CREDENTIALS_DATABASE_URL (PostgreSQL expected)")
     parser.add_argument("--workers", type=int, default=default_workers(),
-                        help=f"server (gunicorn) workers (default: 2 per core + 1 = {default_workers()})")
+                        help=f"server workers (default: one per core = {default_workers()})")
     parser.add_argument("--connections", type=int, default=4,
                         help="client connections, and raw connections (default 4)")
     parser.add_argument("--readers", type=int, default=1,
@@ -99,16 +147,23 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, default=30,
                         help="seconds of status reads first, so that each worker has most members cached (default 30)")
     parser.add_argument("--members", type=int, default=1000, help="members read and written (default 1000)")
+    parser.add_argument("--history-reads", type=int, default=20,
+                        help="reads of the history of a member of about 3,000 events (default 20)")
+    parser.add_argument("--history-years", type=int, default=20,
+                        help="years of that member's history, about 150 events each (default 20)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", action="store_true", help="keep the benchmark schema and the server's log")
     return parser.parse_args(argv)
 
 
 def run_server(args: argparse.Namespace, target: Target, members: Sequence[str],
-               raw_workers: Workers, log: Callable[[str], None]) -> dict[str, Any]:
-    """The phases against a running server; its figures."""
-    server = Server(target.url, args.workers, report_schema(target))
+               raw_workers: Workers, log: Callable[[str], None], server: Server | None = None,
+               more: Callable[[Server], dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The phases against a running server (`credentials serve` unless `server` is given), then `more`
+    of them if given; the figures (and those of `more`)."""
+    server = server or Server(target.url, args.workers, report_schema(target))
     pools: list[Workers] = []
+    added: dict[str, Any] = {}
 
     def metered(kind: str, count: int) -> Metered:
         pools.append(Workers("thread", count, ApiJob, server, members, args.seed, kind))
@@ -121,6 +176,7 @@ def run_server(args: argparse.Namespace, target: Target, members: Sequence[str],
         raw, extra = Metered(raw_workers, readers.snapshot), metered("status", args.readers)
         warm = readers.workers.run(args.warmup)
         log(f"  warm-up: {len(warm.latencies)} status reads, p50 {warm.p50_ms()} ms, p99 {warm.p99_ms()} ms")
+        health_alone = health_floor(server)
         pings = health.run(args.seconds / 3)
         gets = readers.run(args.seconds)
         log(f"  alone: {len(pings.latencies)} /health, {len(gets.latencies)} status reads; "
@@ -133,6 +189,8 @@ def run_server(args: argparse.Namespace, target: Target, members: Sequence[str],
         log(f"  mixed: {len(mixed_posts.latencies)} commands and {len(mixed_gets.latencies)} status reads in "
             f"{mixed_posts.elapsed:.1f}s, {mixed_posts.errors + mixed_gets.errors} failed "
             f"{mixed_posts.first_error or mixed_gets.first_error}".rstrip())
+        if more is not None:
+            added = more(server)
     except BaseException:
         server.stop(keep_log=True)
         raise
@@ -154,6 +212,7 @@ def run_server(args: argparse.Namespace, target: Target, members: Sequence[str],
         "http_command_p99_ms": posts.p99_ms(),
         "http_command_per_s_mixed": round(mixed_posts.rate, 1),
         "health_per_s": round(pings.rate, 1),
+        "health_floor_ms": health_alone,
         "http_errors": sum(p.errors for p in (pings, gets, posts, mixed_posts, mixed_gets)),
         "raw_p50_ms": raw_phase.p50_ms(),
         "cpu_ms_per_command": cpu_per_operation(writers.used, len(posts.latencies)),
@@ -161,6 +220,7 @@ def run_server(args: argparse.Namespace, target: Target, members: Sequence[str],
         "cpu_ms_per_health": cpu_per_operation(health.used, len(pings.latencies)),
         "cpu_ms_per_raw_txn": cpu_per_operation(raw.used, len(raw_phase.latencies)),
         "commands_recorded": len(posts.latencies) + len(mixed_posts.latencies),
+        **added,
     }
 
 
@@ -169,14 +229,17 @@ def measure(args: argparse.Namespace, target: Target, service: CredentialService
     began, load_before = time.perf_counter(), os.getloadavg()[0]
     histories = Histories(args.seed)
     histories.make("short", 40)
+    histories.make("huge", 1, years=args.history_years)
     members = [f"m-{i:07d}" for i in range(args.members)]
     load(target, service, histories, "short", members)
+    load(target, service, histories, "huge", ["long-history"])
     events_before, _ = target.counts(service)
     log(f"{target.backend}: {target.url}  ({events_before} events of {args.members} members made and loaded in "
         f"{time.perf_counter() - began:.1f}s)")
     raw = Workers("thread", args.connections, RawJob, target.raw_table(), histories.templates["short"][0][-1])
     try:
-        figures = run_server(args, target, members, raw, log)
+        figures = run_server(args, target, members, raw, log, more=lambda server: history_figures(
+            server, target, service, "long-history", args.history_reads))
     finally:
         raw.close()
     events_after, _ = target.counts(service)
@@ -213,6 +276,8 @@ def table(r: dict[str, Any]) -> list[str]:
          f"p50 {r['get_status_p50_ms']} ms, target p99 <= {TARGETS['get_status_p99_ms']} ms; "
          f"{r['readers']} reader beside {r['http_command_per_s_mixed']} POST/s"),
         ("GET /health/s alone", r["health_per_s"], "the web stack's ceiling: one trivial query a request"),
+        (f"GET history, {r['history_events']} events", f"{r['history_ms']} ms",
+         f"p50; target < {TARGETS['history_ms']} ms; raw SELECT of its events {r['raw_history_select_ms']} ms"),
         ("CPU ms per POST", "", cpu(r["cpu_ms_per_command"])),
         ("CPU ms per GET status", "", cpu(r["cpu_ms_per_status"])),
         ("CPU ms per GET /health", "", cpu(r["cpu_ms_per_health"])),

@@ -1,5 +1,6 @@
-"""The real server as a subprocess (`credentials serve`, gunicorn), a keep-alive HTTP client
-for it, and where the machine's CPU goes while it serves (Linux /proc; empty elsewhere)."""
+"""The real server as a subprocess (`credentials serve`, or another server candidate behind the
+same app), a keep-alive HTTP client for it, and where the machine's CPU goes while it serves
+(Linux /proc; empty elsewhere)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +32,7 @@ class Client:
     """One client connection, speaking just enough HTTP/1.1 for this benchmark, so that the
     load generator takes little of the cores it shares with the server (http.client's header
     parsing alone costs about half a millisecond a request). Kept alive where the server allows;
-    gunicorn's sync workers close each connection after its answer, so it reconnects."""
+    where it closes the connection after its answer (gunicorn's sync workers), it reconnects."""
 
     def __init__(self, port: int, token: str) -> None:
         self.address = ("127.0.0.1", port)
@@ -83,20 +85,25 @@ class Client:
 
 
 class Server:
-    """`credentials serve --workers W` on a free port of 127.0.0.1, with a staff token of its own."""
+    """`credentials serve --workers W` on a free port of 127.0.0.1, with a staff token of its own; or,
+    given `command` (called with the host and port), another server behind the same app, with
+    `processes` child processes to wait for (0: a single process) and `env` added."""
 
-    def __init__(self, database_url: str, workers: int, report_schema: str) -> None:
+    def __init__(self, database_url: str, workers: int, report_schema: str,
+                 command: Callable[[str, int], list[str]] | None = None, processes: int | None = None,
+                 env: dict[str, str] | None = None) -> None:
         self.token = secrets.token_urlsafe(24)
         self.port = free_port()
         self.workers = workers
+        self.processes = workers if processes is None else processes
         handle, name = tempfile.mkstemp(prefix="bench-server-", suffix=".log")
         self.log = Path(name)
         env = {**os.environ, "CREDENTIALS_DATABASE_URL": database_url, "CREDENTIALS_TOKENS": f"staff:{self.token}",
-               "CREDENTIALS_REPORT_SCHEMA": report_schema}
+               "CREDENTIALS_REPORT_SCHEMA": report_schema, **(env or {})}
+        argv = (command("127.0.0.1", self.port) if command is not None else
+                [*CLI, "serve", "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(workers)])
         with os.fdopen(handle, "wb") as out:
-            self.process = subprocess.Popen(
-                [*CLI, "serve", "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(workers)],
-                env=env, stdout=out, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT)
 
     def wait_healthy(self, seconds: float = 60) -> None:
         deadline = time.monotonic() + seconds
@@ -106,7 +113,7 @@ class Server:
             probe = self.client()
             try:
                 probe.call("GET", "/health")
-                if len(self.worker_pids()) >= self.workers:
+                if len(self.worker_pids()) >= self.processes:
                     return
             except (OSError, RuntimeError):
                 pass
@@ -126,7 +133,7 @@ class Server:
 
     def stop(self, keep_log: bool = False) -> None:
         if self.process.poll() is None:
-            self.process.terminate()  # gunicorn: graceful stop of the master and its workers
+            self.process.terminate()  # SIGTERM: graceful stop of the server and its workers
             try:
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:

@@ -30,9 +30,10 @@ def test_every_variable_of_the_configuration_table_is_read() -> None:
         "CREDENTIALS_SECURE_COOKIES": "true",
         "CREDENTIALS_WORKERS": "3",
         "CREDENTIALS_REPORT_SCHEMA": "bi_reports",
+        "CREDENTIALS_THREADS": "6",
     })
     assert settings == Settings("postgresql://app:pw@db.internal:6432/credentials", "staff:s-1,reporter:r-1",
-                                "a key", True, 3, "bi_reports")
+                                "a key", True, 3, "bi_reports", 6)
 
 
 def test_the_redacted_database_url_hides_the_password() -> None:
@@ -47,6 +48,8 @@ def test_the_redacted_database_url_hides_the_password() -> None:
     ("CREDENTIALS_WORKERS", "0"),
     ("CREDENTIALS_WORKERS", "two"),
     ("CREDENTIALS_WORKERS", "٣"),
+    ("CREDENTIALS_THREADS", "0"),
+    ("CREDENTIALS_THREADS", "many"),
     ("CREDENTIALS_REPORT_SCHEMA", "reports; DROP TABLE x"),
     ("CREDENTIALS_REPORT_SCHEMA", "Reports"),
 ])

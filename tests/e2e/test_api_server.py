@@ -1,4 +1,4 @@
-"""End to end: a real `credentials serve` process (gunicorn, several workers) on a free
+"""End to end: a real `credentials serve` process (granian, several workers) on a free
 port, spoken to over HTTP; and the read-your-writes promise across processes."""
 
 from __future__ import annotations

@@ -19,9 +19,13 @@ SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "bench.py"
 
 QUICK = {
     "commands": ["--seconds", "0.6", "--rounds", "1", "--connections", "2", "--members", "30",
-                 "--asof-members", "2", "--more-members", "30", "--samples", "20"],
+                 "--asof-members", "2", "--more-members", "30", "--samples", "20", "--cost-members", "2",
+                 "--cost-claims", "5", "--cost-years", "2"],
     "http": ["--seconds", "0.6", "--rounds", "1", "--connections", "2", "--workers", "2", "--warmup", "0.3",
-             "--members", "30"],
+             "--members", "30", "--history-reads", "2", "--history-years", "1"],
+    "servers": ["--servers", "serve,gunicorn-sync", "--seconds", "0.6", "--rounds", "1", "--connections", "2",
+                "--workers", "2", "--warmup", "0.3", "--members", "30", "--slow", "2", "--slow-interval", "0.5",
+                "--slow-seconds", "1"],
     "projections": ["--events", "3000", "--burst", "50", "--parts", "2"],
     "revisions": ["--members", "200", "--repeat", "1", "--status-reads", "10", "--workers", "1", "--parts", "2"],
     "worklist": ["--members", "200", "--templates", "20", "--repeat", "1", "--workers", "1", "--parts", "2"],
@@ -29,8 +33,11 @@ QUICK = {
 }
 
 REPORTED = {
-    "commands": {"command_per_s", "raw_txn_per_s", "command_ratio", "asof_p50_ms", "asof_p99_ms", "events"},
-    "http": {"http_command_per_s", "raw_txn_per_s", "http_command_ratio", "get_status_p50_ms", "get_status_p99_ms"},
+    "commands": {"command_per_s", "raw_txn_per_s", "command_ratio", "claim_cost_ratio", "asof_p50_ms", "asof_p99_ms",
+                 "events"},
+    "http": {"http_command_per_s", "raw_txn_per_s", "http_command_ratio", "get_status_p50_ms", "get_status_p99_ms",
+             "health_floor_ms", "history_ms", "raw_history_select_ms"},
+    "servers": {"servers", "targets", "targets_met"},
     "projections": {"raw_scan_rows_per_s", "catch_up_events_per_s", "rebuild_s", "follow_new_events_per_s"},
     "revisions": {"status_p50_ms", "report_ms", "replay_s", "report_vs_status", "replay_vs_status", "members"},
     "worklist": {"status_counts_ms", "worklist_ms", "worklist_vs_status_counts", "worklist_csv_ms", "days", "targets",

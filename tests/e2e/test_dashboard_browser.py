@@ -1,5 +1,5 @@
 """The staff pages in a real browser: headless Chromium (Debian's /usr/bin/chromium, driven
-by Playwright) against a real `credentials serve` (gunicorn), used as a person would: sign in
+by Playwright) against a real `credentials serve` (granian), used as a person would: sign in
 through the form, read the charts, find a member, ask about a date, withdraw a fact recorded in
 error and see the story change, adopt a policy version, sign out.
 

@@ -1,4 +1,4 @@
-"""End to end: what a real `credentials serve` process (gunicorn) writes to its output, the
+"""End to end: what a real `credentials serve` process (granian) writes to its output, the
 access log of every request and the workers' own log, never shows a token."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from server_support import STAFF_TOKEN, Server, start_server, stop
+from werkzeug.datastructures import Headers
 
 REPORTER_TOKEN = "e2e-reporter-secret-5c1d"
 GUESSED_TOKEN = "e2e-guessed-secret-93ab"
@@ -24,7 +25,7 @@ def server(tmp_path: Path) -> Iterator[Server]:
     stop(running)
 
 
-def form_post(server: Server, path: str, fields: dict[str, str]) -> tuple[int, dict[str, str]]:
+def form_post(server: Server, path: str, fields: dict[str, str]) -> tuple[int, Headers]:
     """A browser's form submission, its redirect not followed."""
     address = urllib.parse.urlsplit(server.base)
     connection = http.client.HTTPConnection(address.hostname, address.port, timeout=30)
@@ -33,7 +34,7 @@ def form_post(server: Server, path: str, fields: dict[str, str]) -> tuple[int, d
                            {"Content-Type": "application/x-www-form-urlencoded"})
         response = connection.getresponse()
         response.read()
-        return response.status, dict(response.getheaders())
+        return response.status, Headers(response.getheaders())
     finally:
         connection.close()
 

@@ -1,4 +1,4 @@
-"""A real `credentials serve` process (gunicorn) on a free port, for end-to-end tests."""
+"""A real `credentials serve` process (granian) on a free port, for end-to-end tests."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from werkzeug.datastructures import Headers
+
 STAFF_TOKEN = "e2e-staff-token"
 # The installed console command, as an operator runs it (beside this interpreter in the venv).
 INSTALLED = Path(sys.executable).with_name("credentials")
@@ -28,7 +30,7 @@ class Server:
     log: Path
 
     def request(self, method: str, path: str, body: Any = None, token: str | None = STAFF_TOKEN,
-                headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], Any]:
+                headers: dict[str, str] | None = None) -> tuple[int, Headers, Any]:
         data = None if body is None else json.dumps(body).encode()
         sent = {"Content-Type": "application/json", **(headers or {})}
         if token is not None:
@@ -36,9 +38,10 @@ class Server:
         request = urllib.request.Request(self.base + path, data=data, method=method, headers=sent)
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
-                raw, status, answer_headers = response.read(), response.status, dict(response.headers)
+                raw, status, answer_headers = response.read(), response.status, Headers(response.headers.items())
         except urllib.error.HTTPError as error:
-            raw, status, answer_headers = error.read(), error.code, dict(error.headers)
+            raw, status, answer_headers = error.read(), error.code, Headers(error.headers.items())
+        # Header names are case-insensitive (the server sends them in lower case).
         is_json = answer_headers.get("Content-Type", "").startswith("application/json")
         return status, answer_headers, json.loads(raw) if is_json else raw.decode()
 
@@ -73,7 +76,7 @@ def start_server(database_url: str, log: Path, tokens: str | None) -> Server:
 
 
 def stop(server: Server) -> None:
-    server.process.send_signal(signal.SIGTERM)  # gunicorn's graceful shutdown
+    server.process.send_signal(signal.SIGTERM)  # a graceful shutdown
     try:
         server.process.wait(timeout=20)
     except subprocess.TimeoutExpired:
