@@ -3,7 +3,10 @@ the app, and the event store is opened on first use (see web.services)."""
 
 from __future__ import annotations
 
-from flask import Flask
+import json
+from typing import Any
+
+from flask import Flask, Response
 from flask.json.provider import DefaultJSONProvider
 
 from application.service import CredentialService
@@ -28,6 +31,19 @@ MAX_BODY_BYTES = 1024 * 1024
 
 class ContractJSON(DefaultJSONProvider):
     sort_keys = False  # keep the schemas' field order, as the contract shows it
+
+    def __init__(self, app: Flask) -> None:
+        super().__init__(app)
+        # Flask's `response` makes a new encoder for every answer; this one writes the same text.
+        self._compact = json.JSONEncoder(ensure_ascii=self.ensure_ascii, sort_keys=self.sort_keys,
+                                         separators=(",", ":"), default=self.default)
+
+    def response(self, *args: Any, **kwargs: Any) -> Response:
+        if self.compact is False or (self.compact is None and self._app.debug):
+            return super().response(*args, **kwargs)  # indented, as Flask's
+        body = self._compact.encode(self._prepare_response_obj(args, kwargs))
+        response: Response = self._app.response_class(f"{body}\n", mimetype=self.mimetype)
+        return response
 
 
 def create_app(settings: Settings | None = None, service: CredentialService | None = None) -> Flask:

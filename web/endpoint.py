@@ -76,6 +76,8 @@ def _raw_body(op: Operation) -> bytes:
 
 
 def _query() -> dict[str, str]:
+    if not request.query_string:
+        return {}
     repeated = [name for name, values in request.args.lists() if len(values) > 1]
     if repeated:
         raise ApiError(400, "invalid_input", "a query parameter is given more than once",
@@ -85,7 +87,9 @@ def _query() -> dict[str, str]:
 
 def _idempotency_key() -> str | None:
     value = request.headers.get(IDEMPOTENCY_KEY)
-    loaded: dict[str, str | None] = shared(IdempotencyHeader).load({} if value is None else {IDEMPOTENCY_KEY: value})
+    if value is None:
+        return None
+    loaded: dict[str, str | None] = shared(IdempotencyHeader).load({IDEMPOTENCY_KEY: value})
     return loaded["key"]
 
 
@@ -110,8 +114,11 @@ def _respond(op: Operation, result: Any) -> Response:
     dumped = shared(op.answer).dump(answer.body)
     csv_rows = op.csv_rows if op.csv_rows is not None and _wants_csv() else None
     response = jsonify(dumped) if csv_rows is None else csv_response(op.answer, csv_rows, dumped)
-    response.status_code = answer.status or op.status
-    response.headers.update(answer.headers)
+    status = answer.status or op.status
+    if status != response.status_code:
+        response.status_code = status
+    if answer.headers:
+        response.headers.update(answer.headers)
     return response
 
 
@@ -125,9 +132,11 @@ def endpoint(blueprint: Blueprint, op: Operation) -> Callable[[Callable[..., Any
             if op.permission is not None:
                 authorize(current_app.extensions[TOKENS], op.permission)
             inputs: dict[str, Any] = {}
-            query = shared(op.query).load(_query())  # always loaded: an unexpected parameter is a 400
+            given = _query()
             if op.query is not NoQuery:
-                inputs["query"] = query
+                inputs["query"] = shared(op.query).load(given)
+            elif given:
+                shared(NoQuery).load(given)  # refuses them: an unexpected parameter is a 400
             if op.path is not None:
                 inputs["path"] = shared(op.path).load(path_values)
             if op.body is not None:

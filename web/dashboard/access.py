@@ -26,7 +26,9 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, g, redirect, render_template, request, session, url_for
+from flask import Flask, Request, current_app, g, redirect, render_template, request, session, url_for
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
+from itsdangerous import URLSafeTimedSerializer
 from werkzeug.wrappers import Response as BaseResponse
 
 from application.settings import Settings
@@ -58,8 +60,37 @@ def session_secret(book: TokenBook, configured: str = "") -> bytes:
     return hmac.new(b"credentials dashboard session", material, hashlib.sha256).digest()
 
 
+class PageSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, costing nothing to a request that carries no session cookie
+    (every API call): Flask's own builds a signer for every request, and looks up seven cookie
+    settings after it, whether or not there is a cookie (measured: 12 µs of GET /health's 170 µs
+    in the app, before). The signer is built once per key."""
+
+    def __init__(self) -> None:
+        self._signers: dict[tuple[Any, ...], URLSafeTimedSerializer | None] = {}
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        if not app.secret_key:
+            return None
+        keys = (*(app.config["SECRET_KEY_FALLBACKS"] or ()), app.secret_key)
+        if keys not in self._signers:
+            self._signers[keys] = super().get_signing_serializer(app)
+        return self._signers[keys]
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if app.secret_key and ("Cookie" not in request.headers  # the cookies unparsed: no Cookie header
+                               or not request.cookies.get(self.get_cookie_name(app))):
+            return self.session_class()
+        return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session: SessionMixin, response: BaseResponse) -> None:
+        if session or session.modified or session.accessed:
+            super().save_session(app, session, response)  # type: ignore[arg-type]
+
+
 def configure_sessions(app: Flask, book: TokenBook, settings: Settings) -> None:
     app.secret_key = session_secret(book, settings.secret_key)
+    app.session_interface = PageSessions()
     app.config.update(
         SESSION_COOKIE_NAME="credentials_session",
         SESSION_COOKIE_HTTPONLY=True,
