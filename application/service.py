@@ -53,6 +53,7 @@ from domain.policy import DEFAULT_POLICY, PolicyBook
 from domain.policy_register import POLICY_REGISTER_ID, PolicyRegister, VersionRecord
 from domain.revisions import Revision, revisions
 from domain.rules import ActivityClaim
+from domain.running_revisions import member_revisions
 
 Clock = Callable[[], datetime]
 
@@ -228,13 +229,13 @@ class CredentialService(CurrentAggregates, AuditDraw, PolicyVersions, WhatIfTria
 
     def revisions(self, member_id: str) -> list[Revision]:
         """Every change a recorded fact or policy version made to the member's answers for days
-        before it was recorded, oldest first (rules.md section 10)."""
-        return revisions(self.credential(member_id).history, self.books(), self.policy_changes())
+        before it was recorded, oldest first (rules.md section 10), from one running fold."""
+        return member_revisions(self.credential(member_id).history, self.books(), self.policy_changes())[0]
 
     def revisions_recorded(self, recorded_from: datetime | None, recorded_to: datetime | None,
                            ) -> Iterator[tuple[str, Revision]]:
         """Every member's revisions recorded in [`recorded_from`, `recorded_to`), member by member,
-        by replay: the reference the report table is held to."""
+        by replay of both sides of every moment: the reference the report table is held to."""
         changes, book_at = self.policy_changes(), self.books()
         for member_id in self.member_ids():
             history = self.credential(member_id).history

@@ -79,6 +79,10 @@ class KnownPolicy(PolicyVersions):
 
     def book_at(self, known_at: datetime) -> PolicyBook:
         """The book as known at `known_at`, as `domain.revisions` asks for it."""
+        if self._register is None:
+            # No version adopted: the built-in book at every time (`PolicyVersions.books`), made once
+            # rather than at each of the two times every moment of every member asks for.
+            return self.current
         return self.book(known_at)
 
     @classmethod

@@ -16,10 +16,11 @@ In one run it measures, on the same events table:
       member order by --parts processes, every member folded once, rows copied into shadow
       tables, indexed, swapped in;
   (c) a rebuild of the same store over live tables (the time the target is set for);
-  (d) following: --burst new claims for random members appended, then applied page by page
-      (each touched member is recomputed from its whole history, so this rate counts new
-      events, not the events read).
-The last output line is JSON.
+  (d) following: --burst new claims for random members (recorded now, completed yesterday)
+      appended, then applied page by page (each touched member is recomputed from its whole
+      history, so this rate counts new events, not the events read).
+Each figure is printed beside the raw scan rate and the target; the last output line is JSON,
+with the targets.
 """
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ import json
 import os
 import random
 import time
+import uuid
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from eventsourcing.persistence import StoredEvent
@@ -45,6 +48,9 @@ from projections.projector import Projector
 
 DEFAULT_URL = "postgresql://root@127.0.0.1:5432/bench_projections"
 LONG_SHARE = 0.2  # of the events, in members with about 300 events each
+# The issue's (PostgreSQL, 2 cores): catch-up from zero and rebuild of 1M events, following bursts of
+# claims on random members.
+TARGETS = {"catch_up_events_per_s": 40_000, "rebuild_1m_s": 25, "follow_new_events_per_s": 5_000}
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -64,7 +70,7 @@ def generate(target: Target, service: CredentialService, events: int, seed: int)
     histories = Histories(seed)
     histories.make("short", 24)
     histories.make("long", 4)
-    sizes = {kind: sum(map(len, t)) / len(t) for kind, t in histories.templates.items()}
+    sizes = {kind: sum(map(len, t)) / len(t) for kind, t in histories.templates.items() if t}
     counts = {"long": round(events * LONG_SHARE / sizes["long"])}
     counts["short"] = round((events - counts["long"] * sizes["long"]) / sizes["short"])
     versions: dict[str, int] = {}
@@ -91,15 +97,22 @@ def raw_scan(target: Target, service: CredentialService) -> tuple[int, float]:
 
 
 def burst(service: CredentialService, versions: dict[str, int], count: int, seed: int) -> None:
-    """`count` new claims, each the next fact of a random member, recorded 100 per transaction."""
+    """`count` new claims, each the next fact of a random member, recorded 100 per transaction: as
+    staff record them, now (after every fact the member has), completed yesterday, each its own
+    activity."""
     rng = random.Random(seed)
     sample = next(e for e in service.recorder.select_notifications(1, 1000) if e.topic == ActivityClaimed.TOPIC)
+    transcoder = service.mapper.transcoder
+    claim = transcoder.decode(sample.state)
+    now = datetime.now(UTC)
     members = list(versions)
     batch: list[StoredEvent] = []
-    for _ in range(count):
+    for index in range(count):
         member = rng.choice(members)
         versions[member] += 1
-        batch.append(StoredEvent(credential_id(member), versions[member], sample.topic, sample.state))
+        claim.update(timestamp=now + timedelta(microseconds=index), effective_on=now.date() - timedelta(days=1),
+                     activity_id=uuid.UUID(int=rng.getrandbits(128)).hex, request_hash=None)
+        batch.append(StoredEvent(credential_id(member), versions[member], sample.topic, transcoder.encode(claim)))
         if len(batch) == 100:
             service.recorder.insert_events(batch)
             batch = []
@@ -129,21 +142,38 @@ def measure(args: argparse.Namespace, target: Target, service: CredentialService
     finally:
         projector.close()
         models.close()
+    raw = scanned / scanning
+    catch_up_rate, follow_rate = caught_up / catching_up, followed / following
+    # Each figure beside the raw scan of the same table in the same run: the ratio is what carries
+    # over between machines and loads; the targets are the issue's (PostgreSQL, 2 cores, 1M events).
+    print(f"catch-up {catch_up_rate:,.0f} events/s = {catch_up_rate / raw:.3f} x raw scan {raw:,.0f} rows/s "
+          f"(target {TARGETS['catch_up_events_per_s']:,})", flush=True)
+    print(f"rebuild {rebuilding:.2f} s for {rebuilt} events, {rebuilt / rebuilding:,.0f} events/s "
+          f"(target {TARGETS['rebuild_1m_s']} s for 1M: {rebuilding * 1_000_000 / max(rebuilt, 1):.1f} s at this rate)",
+          flush=True)
+    print(f"following {follow_rate:,.0f} new events/s = {follow_rate / raw:.4f} x raw scan "
+          f"(target {TARGETS['follow_new_events_per_s']:,})", flush=True)
     return {
         "backend": target.backend,
         "events": events,
         "members": len(versions),
         "parts": args.parts,
         "generate_s": round(generating, 1),
-        "raw_scan_rows_per_s": round(scanned / scanning),
-        "catch_up_events_per_s": round(caught_up / catching_up),
-        "catch_up_vs_raw_scan": round(caught_up / catching_up / (scanned / scanning), 3),
+        "raw_scan_rows_per_s": round(raw),
+        "catch_up_events_per_s": round(catch_up_rate),
+        "catch_up_vs_raw_scan": round(catch_up_rate / raw, 3),
         "rebuild_s": round(rebuilding, 2),
         "rebuild_events_per_s": round(rebuilt / rebuilding),
+        "rebuild_vs_raw_scan": round(rebuilt / rebuilding / raw, 3),
+        "rebuild_1m_s_at_this_rate": round(rebuilding * 1_000_000 / max(rebuilt, 1), 1),
         "follow_new_events": followed,
-        "follow_new_events_per_s": round(followed / following),
+        "follow_new_events_per_s": round(follow_rate),
+        "follow_vs_raw_scan": round(follow_rate / raw, 4),
         "lag_after": lag.lag,
-        "targets": {"catch_up_events_per_s": 20_000, "rebuild_1m_s": 60},
+        "targets": TARGETS,
+        "targets_met": {"catch_up_events_per_s": catch_up_rate >= TARGETS["catch_up_events_per_s"],
+                        "rebuild_1m_s": rebuilding * 1_000_000 / max(rebuilt, 1) <= TARGETS["rebuild_1m_s"],
+                        "follow_new_events_per_s": follow_rate >= TARGETS["follow_new_events_per_s"]},
         **machine_figures(load_before, began),
     }
 

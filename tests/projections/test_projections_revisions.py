@@ -35,13 +35,13 @@ JUST_AFTER = timedelta(microseconds=1)
 def revisions_asked(monkeypatch: pytest.MonkeyPatch) -> list[datetime | None]:
     """The `recorded_from` of each member's revisions the projector computes from now on."""
     asked: list[datetime | None] = []
-    revisions = member_rows.revisions
+    revisions = member_rows.member_revisions
 
     def watched(*args: Any, recorded_from: datetime | None = None, **kwargs: Any) -> Any:
         asked.append(recorded_from)
         return revisions(*args, recorded_from=recorded_from, **kwargs)
 
-    monkeypatch.setattr(member_rows, "revisions", watched)
+    monkeypatch.setattr(member_rows, "member_revisions", watched)
     return asked
 
 
