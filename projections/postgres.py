@@ -21,7 +21,7 @@ import psycopg
 from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg.sql import SQL, Identifier
 
-from projections.rows import Changes, Rows
+from projections.rows import Changes, Row, Rows
 from projections.source import EVENT_COLUMNS, MEMBER_ORDER, EventSource, OriginatorId, Waiter
 from projections.store import PROJECTION, ReadModels, RebuildRunning
 from projections.tables import MEMBER_TABLES, TRACKING, Table
@@ -142,6 +142,18 @@ class PostgresReadModels(ReadModels):
                               (list(changes), [getattr(first, column) for first in changes.values()]))
         else:
             self.conn.execute(f"DELETE FROM {self.table(table.name)} WHERE member_id = ANY(%s)", (list(changes),))
+
+    def delete_rows(self, table: Table, rows: list[Row]) -> None:
+        # One statement for all the rows: their keys as arrays, unnested side by side. The member id
+        # matched with `=` (the key's index leads with it), the rest also where NULL.
+        positions = [table.column_names.index(column) for column in table.key]
+        types = [table.column_type(column)[0].split(" COLLATE")[0] for column in table.key]
+        arrays = ", ".join(f"%s::{kind}[]" for kind in types)
+        matches = " AND ".join(f"t.{column} = k.{column}" if column == "member_id"
+                               else f"t.{column} IS NOT DISTINCT FROM k.{column}" for column in table.key)
+        self.conn.execute(f"DELETE FROM {self.table(table.name)} AS t USING unnest({arrays}) "
+                          f"AS k({', '.join(table.key)}) WHERE {matches}",
+                          [[row[i] for row in rows] for i in positions])
 
     def insert(self, rows: Rows, *, shadow: bool = False) -> None:
         copy_rows(self.conn, self.build_schema if shadow else self.schema, rows)

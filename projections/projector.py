@@ -4,7 +4,10 @@
 recomputes each of them from their whole history up to the page's last notification, and
 replaces their rows and the position in one transaction (`ReadModels.replace_members`).
 A member's rows depend only on its history, so applying a page again, after a crash or by
-a second follower, changes nothing: exactly-once in effect, whatever happens.
+a second follower, changes nothing: exactly-once in effect, whatever happens. The members a
+follower wrote last are kept (`projections.member_cache`): one whose history a page continues
+is neither read nor decoded again, its revisions' running fold goes on, and only its rows that
+changed are written (`projections.page_rows`); the others are read and replaced whole.
 
 `rebuild` streams the whole store in member order (each member read once, nothing kept
 but one member's events) into shadow tables, and swaps them in.
@@ -39,6 +42,8 @@ from domain.policy import PolicyBook
 from projections.backends import backend_of, open_read_models
 from projections.known_policy import POLICY_TOPICS, KnownPolicy, PolicyReads, policy_fact
 from projections.lag import Lag
+from projections.member_cache import CACHE_MEMBERS, MemberCache
+from projections.page_rows import PageRows
 from projections.rows import Changes, FirstNew, Rows, add_member_rows, empty_rows
 from projections.source import OriginatorId
 from projections.store import PROJECTION, ReadModels, RebuildRunning
@@ -72,7 +77,8 @@ class KeptRevisions:
 
 class Projector:
     def __init__(self, service: CredentialService, models: ReadModels, *, page_size: int = PAGE_SIZE,
-                 build_parts: int = 1, today: Callable[[], date] | None = None) -> None:
+                 build_parts: int = 1, today: Callable[[], date] | None = None,
+                 cache_members: int = CACHE_MEMBERS) -> None:
         self.service = service
         self.models = models
         self.source = backend_of(service).event_source()
@@ -82,6 +88,8 @@ class Projector:
         # Called after each committed page, rebuild batch and refresh: a supervisor's heartbeat.
         self.on_progress: Callable[[], None] = lambda: None
         self.policies = PolicyReads(service, self.source)
+        # The members this follower wrote last, to continue from (`projections.member_cache`).
+        self.cache = MemberCache(cache_members)
 
     def lag(self) -> Lag:
         position, fingerprint = self.models.tracking()
@@ -133,19 +141,43 @@ class Projector:
         for notification in page:
             if notification.topic in FACT_TOPICS:
                 in_page.setdefault(notification.originator_id, []).append(notification)
-        # Events of these members before the page; a member whose version 1 is in the page has none.
-        continuing = [member for member, events in in_page.items() if events[0].originator_version > 1]
-        earlier = self.source.earlier_events(continuing, before=page[0].id)
-        histories = ((earlier.get(member, []) + events, events[0].originator_version)
-                     for member, events in in_page.items())
-        changes, rows = self._rows(histories, known)
-        if not self.models.replace_members(changes, rows, expected=position, position=page[-1].id,
-                                           policy=known.fingerprint):
-            self._check_policy()
-            log.info("position moved past %s while a page was computed; reading on from there", position)
-            return -1
+        self.cache.trust((position, fingerprint))
+        try:
+            page_rows = self._page_rows(in_page, page[0].id, known)
+            if not self.models.replace_members(page_rows.changes, page_rows.rows, expected=position,
+                                               position=page[-1].id, policy=known.fingerprint,
+                                               diffed=page_rows.diffed, removed=page_rows.removed):
+                self.cache.clear()
+                self._check_policy()
+                log.info("position moved past %s while a page was computed; reading on from there", position)
+                return -1
+        except BaseException:
+            self.cache.clear()  # kept members may be half-way through a page that was never written
+            raise
+        self.cache.written((page[-1].id, known.fingerprint), page_rows.kept)
         self.on_progress()
         return len(page)
+
+    def _page_rows(self, in_page: dict[OriginatorId, list[StoredEvent]], first_id: int,
+                   known: KnownPolicy) -> PageRows:
+        """The rows of a page's members: those the cache kept continued from it, written by difference;
+        the others read and computed from their whole history, replaced whole."""
+        to_domain_event: Callable[[StoredEvent], Any] = self.service.mapper.to_domain_event
+        kept = {member: self.cache.take(member, events[0].originator_version) for member, events in in_page.items()}
+        # Events of the other members before the page; a member whose version 1 is in the page has none.
+        continuing = [member for member, events in in_page.items()
+                      if events[0].originator_version > 1 and kept[member] is None]
+        earlier = self.source.earlier_events(continuing, before=first_id)
+        page_rows, today = PageRows(), self.today()
+        for member, events in in_page.items():
+            was = kept[member]
+            if was is None:
+                history = [to_domain_event(e) for e in earlier.get(member, []) + events if e.topic in FACT_TOPICS]
+            else:
+                history = was.history + [to_domain_event(e) for e in events]
+            if history:
+                page_rows.add(member, history, was, known, today, events[0].originator_version)
+        return page_rows
 
     def _follow_policy(self, page: Sequence[Notification]) -> int:
         """Apply the register's facts at the head of `page` as a rebuild does (see the module)."""
@@ -203,6 +235,7 @@ class Projector:
         build a slice of the members each."""
         upto = self.source.max_notification_id() if upto is None else upto
         known = self.policies.at(upto)
+        self.cache.clear()  # the tables are swapped: nothing kept is known to be in them
         self.models.prepare_build(known.fingerprint)  # from here no other rebuild can swap
         today = self.today()
         revisions_from = None if keep is None else keep.before
@@ -266,7 +299,8 @@ class Projector:
         history: list[CredentialFact] = [to_domain_event(e) for e in stored if e.topic in FACT_TOPICS]
         if not history:
             return None
-        return add_member_rows(rows, history, known, today, from_version, revisions_from)
+        member, first_new, _running = add_member_rows(rows, history, known, today, from_version, revisions_from)
+        return member, first_new
 
     def close(self) -> None:
         self.source.close()

@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 
 from domain import document
 from domain.events import CredentialFact, CredentialOpened, ReminderIssued, event_name
-from domain.running_revisions import member_revisions
+from domain.running_revisions import RunningFold, member_revisions
 from domain.timeline import Timeline, timeline
 from projections.answers import folded, revision_rows
 from projections.known_policy import KnownPolicy
@@ -72,12 +72,14 @@ def member_id_of(history: Sequence[CredentialFact]) -> str:
 
 
 def add_member_rows(rows: Rows, history: Sequence[CredentialFact], policy: KnownPolicy, today: date,
-                    from_version: int = 1, revisions_from: datetime | None = None) -> tuple[str, FirstNew]:
+                    from_version: int = 1, revisions_from: datetime | None = None,
+                    running: RunningFold | None = None) -> tuple[str, FirstNew, RunningFold | None]:
     """Append the member's rows to `rows`: every row of the tables replaced whole, and the rows of
     the others for the facts from `from_version` on (none past the history's last): their history
     rows, and the revisions recorded from the first of them on, or from `revisions_from` when given
-    (a rebuild that keeps the revisions recorded before it). Returns the member id and its first
-    new fact."""
+    (a rebuild that keeps the revisions recorded before it). Returns the member id, its first
+    new fact, and the revisions' running fold of the whole history (`member_revisions`), which a
+    later call continues from when given back as `running` (None: none to continue from)."""
     opened = opening_of(history)
     member, name = opened.member_id, opened.name
     rows[MEMBERS.name].append((member, name, folded(member), None if name is None else folded(name)))
@@ -118,22 +120,26 @@ def add_member_rows(rows: Rows, history: Sequence[CredentialFact], policy: Known
         for f in history if isinstance(f, ReminderIssued) and f.originator_version >= from_version
     )
     if from_version > len(history):
-        return member, FirstNew(from_version, None)
+        return member, FirstNew(from_version, None), running
     first_new = FirstNew(from_version, history[from_version - 1].timestamp)
     if revisions_from is None and from_version > 1:
         revisions_from = first_new.recorded_at
-    _add_revisions(rows, member, history, policy, revisions_from)
-    return member, first_new
+    running = _add_revisions(rows, member, history, policy, revisions_from, running)
+    return member, first_new, running
 
 
 def _add_revisions(rows: Rows, member: str, history: Sequence[CredentialFact], policy: KnownPolicy,
-                   recorded_from: datetime | None) -> None:
-    found, _running = member_revisions(history, policy.book_at, policy.changes, recorded_from=recorded_from)
+                   recorded_from: datetime | None, running: RunningFold | None) -> RunningFold | None:
+    # `member_revisions` checks that `running` is the fold of the facts before the first moment it
+    # weighs (the same fact objects, a book folding alike), and folds afresh when it is not.
+    found, running = member_revisions(history, policy.book_at, policy.changes, recorded_from=recorded_from,
+                                      running=running)
     for revision in found:
         rows[REVISIONS.name].extend(
             (r.member_id, r.recorded_at, r.cause_type, r.fact_id, r.version, r.effective_on, r.first, r.last,
              r.status_before, r.status_after, r.level_before, r.level_after)
             for r in revision_rows(member, revision))
+    return running
 
 
 def tenths(cecs: Decimal) -> int:

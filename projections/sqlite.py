@@ -26,7 +26,7 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
-from projections.rows import Changes, Rows
+from projections.rows import Changes, Row, Rows
 from projections.source import EVENT_COLUMNS, MEMBER_ORDER, EventSource, OriginatorId, Waiter
 from projections.store import PROJECTION, ReadModels, RebuildRunning
 from projections.tables import MEMBER_TABLES, TRACKING, Table
@@ -145,6 +145,12 @@ class SQLiteReadModels(ReadModels):
         else:
             self.conn.executemany(f"DELETE FROM {self.live(table)} WHERE member_id = ?",
                                   ((member,) for member in changes))
+
+    def delete_rows(self, table: Table, rows: list[Row]) -> None:
+        positions = [table.column_names.index(column) for column in table.key]
+        matches = " AND ".join(f"{column} IS ?" for column in table.key)  # `IS`: equal, or both NULL
+        self.conn.executemany(f"DELETE FROM {self.live(table)} WHERE {matches}",
+                              (tuple(lite(row[i]) for i in positions) for row in rows))
 
     def insert(self, rows: Rows, *, shadow: bool = False) -> None:
         insert_rows(self.conn, self.shadow if shadow else self.live, rows)

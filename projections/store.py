@@ -11,7 +11,9 @@ Two ways of writing, both atomic:
   (in the tables replaced from a member's first new fact, only those from it on) and moves the
   tracking position, but only if the position is still the one the rows were computed
   from; so two followers never apply a page twice, and a follower killed at any point
-  leaves either the whole page or none of it.
+  leaves either the whole page or none of it. For members a follower kept as it wrote them
+  (`projections.member_cache`), it deletes (by key) and inserts only the rows that changed in
+  the tables replaced whole, in the same transaction.
 - a rebuild writes into shadow tables that no reader uses, then `swap_in_build` replaces
   the live tables with them in one transaction, tracking position and policy fingerprint
   included. A rebuild that follows a policy change keeps the revisions recorded before it
@@ -22,14 +24,14 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from contextlib import AbstractContextManager
 from datetime import date, datetime
 from typing import Any
 
-from projections.rows import Changes, Rows
+from projections.rows import Changes, Row, Rows
 from projections.source import Closing
-from projections.tables import MEMBER_TABLES, REVISIONS, Table
+from projections.tables import DIFFED_TABLES, MEMBER_TABLES, REVISIONS, Table
 
 # The name of the one projection: every table is computed in one pass from the same fold.
 PROJECTION = "member_reports"
@@ -100,6 +102,10 @@ class ReadModels(ABC):
         """Delete the changed members' rows of `table` (of one replaced from the first new fact, from it on)."""
 
     @abstractmethod
+    def delete_rows(self, table: Table, rows: list[Row]) -> None:
+        """Delete the rows of `table` with the keys of `rows` (`Table.key`), in the present transaction."""
+
+    @abstractmethod
     def insert(self, rows: Rows, *, shadow: bool = False) -> None:
         """Insert `rows` into the live tables (or a rebuild's shadow ones), in the present transaction."""
 
@@ -156,16 +162,26 @@ class ReadModels(ABC):
     def policy(self) -> str | None:
         return self.tracking()[1]
 
-    def replace_members(self, changes: Changes, rows: Rows, expected: int, position: int, policy: str) -> bool:
+    def replace_members(self, changes: Changes, rows: Rows, expected: int, position: int, policy: str,
+                        diffed: Collection[str] = (), removed: Rows | None = None) -> bool:
         """Replace the changed members' rows (see `Changes`) by `rows` and move the position from
         `expected` to `position`, in one transaction; False (nothing written) when the position
-        is no longer `expected` or the rows there were computed under another policy book."""
+        is no longer `expected` or the rows there were computed under another policy book. Of the
+        members in `diffed`, the rows of `DIFFED_TABLES` are not replaced whole: only `removed`
+        (their rows there that changed or went) are deleted, and `rows` holds only what is new."""
         with self.transaction():
             tracking = self.run(TRACKING_SQL + self.lock_tracking_row, {"projection": PROJECTION})
             if not tracking or tracking[0][0] != expected or tracking[0][1] not in (None, policy):
                 return False
+            whole = {member: first for member, first in changes.items() if member not in diffed} if diffed else changes
             for table in MEMBER_TABLES:
-                self.delete_members(table, changes)
+                if table in DIFFED_TABLES:
+                    if whole:
+                        self.delete_members(table, whole)
+                    if removed and removed[table.name]:
+                        self.delete_rows(table, removed[table.name])
+                elif changes:
+                    self.delete_members(table, changes)
             self.insert(rows)
             self.run(MOVE_SQL, {"position": position, "policy": policy, "projection": PROJECTION})
         return True

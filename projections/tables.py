@@ -140,3 +140,8 @@ MEMBER_TABLES = (MEMBERS, CURRENT_STATUS, STATUS_PERIODS, CYCLES, AUDIT_PERIODS,
 
 # `policy`: the fingerprint of the policy book the rows were computed under (NULL: no rows yet).
 TRACKING = Table("tracking", (("projection", TEXT), ("position", BIGINT), ("policy", TEXT)), key=("projection",))
+
+# The tables a follower writes by difference for the members it keeps (`projections.member_cache`):
+# replaced whole, and computed from the history and the policy alone (`current_status` depends on
+# the day too, and a recompute at the same position rewrites it, so it is always replaced whole).
+DIFFED_TABLES = tuple(table for table in MEMBER_TABLES if table.replaced_from is None and table is not CURRENT_STATUS)

@@ -17,8 +17,12 @@ In one run it measures, on the same events table:
       tables, indexed, swapped in;
   (c) a rebuild of the same store over live tables (the time the target is set for);
   (d) following: --burst new claims for random members (recorded now, completed yesterday)
-      appended, then applied page by page (each touched member is recomputed from its whole
-      history, so this rate counts new events, not the events read).
+      appended, then applied page by page, twice: first by the follower fresh from the rebuild
+      (nothing cached: each touched member read and recomputed from its whole history), then,
+      another burst, by the same follower, which kept the members it wrote
+      (`projections.member_cache`: those it meets again continue from their kept history, rows
+      written by difference). Both rates count new events, not the events read; the target is
+      compared with the second, a follower's steady state.
 Each figure is printed beside the raw scan rate and the target; the last output line is JSON,
 with the targets.
 """
@@ -136,14 +140,21 @@ def measure(args: argparse.Namespace, target: Target, service: CredentialService
         rebuilt, rebuilding = timed(projector.rebuild)
         print(f"rebuild: {rebuilt} events in {rebuilding:.2f} s", flush=True)
         burst(service, versions, args.burst, args.seed)
+        cold, cold_following = timed(lambda: projector.catch_up(stream_from_zero=False))
+        print(f"following, nothing cached: {cold} new events in {cold_following:.2f} s", flush=True)
+        hits_before = projector.cache.hits, projector.cache.misses
+        burst(service, versions, args.burst, args.seed + 1)
         followed, following = timed(lambda: projector.catch_up(stream_from_zero=False))
-        print(f"following: {followed} new events in {following:.2f} s", flush=True)
+        hits = projector.cache.hits - hits_before[0], projector.cache.misses - hits_before[1]
+        print(f"following, members cached: {followed} new events in {following:.2f} s "
+              f"({hits[0]} members continued from the cache, {hits[1]} read whole)", flush=True)
         lag = projector.lag()
     finally:
         projector.close()
         models.close()
     raw = scanned / scanning
     catch_up_rate, follow_rate = caught_up / catching_up, followed / following
+    cold_rate = cold / cold_following
     # Each figure beside the raw scan of the same table in the same run: the ratio is what carries
     # over between machines and loads; the targets are the issue's (PostgreSQL, 2 cores, 1M events).
     print(f"catch-up {catch_up_rate:,.0f} events/s = {catch_up_rate / raw:.3f} x raw scan {raw:,.0f} rows/s "
@@ -151,7 +162,8 @@ def measure(args: argparse.Namespace, target: Target, service: CredentialService
     print(f"rebuild {rebuilding:.2f} s for {rebuilt} events, {rebuilt / rebuilding:,.0f} events/s "
           f"(target {TARGETS['rebuild_1m_s']} s for 1M: {rebuilding * 1_000_000 / max(rebuilt, 1):.1f} s at this rate)",
           flush=True)
-    print(f"following {follow_rate:,.0f} new events/s = {follow_rate / raw:.4f} x raw scan "
+    print(f"following, nothing cached {cold_rate:,.0f} new events/s = {cold_rate / raw:.4f} x raw scan", flush=True)
+    print(f"following, members cached {follow_rate:,.0f} new events/s = {follow_rate / raw:.4f} x raw scan "
           f"(target {TARGETS['follow_new_events_per_s']:,})", flush=True)
     return {
         "backend": target.backend,
@@ -169,6 +181,10 @@ def measure(args: argparse.Namespace, target: Target, service: CredentialService
         "follow_new_events": followed,
         "follow_new_events_per_s": round(follow_rate),
         "follow_vs_raw_scan": round(follow_rate / raw, 4),
+        "follow_members_cached": hits[0],
+        "follow_members_read_whole": hits[1],
+        "follow_uncached_new_events": cold,
+        "follow_uncached_new_events_per_s": round(cold_rate),
         "lag_after": lag.lag,
         "targets": TARGETS,
         "targets_met": {"catch_up_events_per_s": catch_up_rate >= TARGETS["catch_up_events_per_s"],

@@ -14,8 +14,7 @@ from projections.projector import Projector
 from projections.store import ReadModels
 
 
-@pytest.fixture
-def location(backend: str) -> Iterator[dict[str, str]]:
+def own_location(backend: str) -> Iterator[dict[str, str]]:
     """A schema (PostgreSQL) or table prefix (SQLite) no other test uses; dropped afterwards."""
     name = f"reports_{uuid.uuid4().hex[:8]}"
     yield {"report_schema": name, "report_prefix": f"{name}_"}
@@ -23,6 +22,22 @@ def location(backend: str) -> Iterator[dict[str, str]]:
         with psycopg.connect(backend, autocommit=True) as conn:
             for schema in (name, f"{name}_build"):
                 conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@pytest.fixture
+def location(backend: str) -> Iterator[dict[str, str]]:
+    yield from own_location(backend)
+
+
+@pytest.fixture
+def reference(service: CredentialService, backend: str) -> Iterator[Projector]:
+    """A projector of read models of its own, beside the test's, to rebuild what the test's should hold."""
+    for where in own_location(backend):
+        read_models = open_read_models(service, **where)
+        rebuilding = Projector(service, read_models)
+        yield rebuilding
+        rebuilding.close()
+        read_models.close()
 
 
 @pytest.fixture
