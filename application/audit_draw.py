@@ -50,7 +50,8 @@ class AuditDraw:
     today: Any
     execute: Any
 
-    def _draw_audit_sample(self, command: DrawAuditSample, key: str | None) -> AuditSelectionReport:
+    def _draw_audit_sample(self, command: DrawAuditSample, key: str | None,
+                           recorded_by: str | None = None) -> AuditSelectionReport:
         """Draw a reproducible sample of `renewal_year`'s renewals, separately per level.
 
         The draw depends only on (seed, rate, year, the renewals of that year), so running
@@ -67,7 +68,7 @@ class AuditDraw:
             report.levels.append(LevelSelection(level, len(members), chosen))
             for member_id in chosen:
                 member_key = None if key is None else f"{key}:{member_id}"
-                if self._select_drawn(member_id, report, member_key):
+                if self._select_drawn(member_id, report, member_key, recorded_by):
                     report.recorded += 1
         return report
 
@@ -84,7 +85,8 @@ class AuditDraw:
                 by_level.setdefault(level, []).append(member_id)
         return by_level
 
-    def _select_drawn(self, member_id: str, report: AuditSelectionReport, key: str | None) -> bool:
+    def _select_drawn(self, member_id: str, report: AuditSelectionReport, key: str | None,
+                      recorded_by: str | None = None) -> bool:
         """Select one drawn member; False when an earlier or concurrent draw selected them."""
         credential = self.credential(member_id)
         repeat = key is not None and credential.first_fact_with_key(key) is not None
@@ -95,7 +97,7 @@ class AuditDraw:
             return False
         try:
             # A repeat goes through the command too: it checks the key was used for this same draw.
-            self.execute(SelectForAudit(member_id, report.selected_on, report.seed, report.rate), key)
+            self.execute(SelectForAudit(member_id, report.selected_on, report.seed, report.rate), key, recorded_by)
         except RuleViolation as refusal:
             if refusal.code != "already_selected":
                 raise

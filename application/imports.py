@@ -13,7 +13,9 @@ this is exactly business-date order, whatever the order in the file.
 The bulk path judges all of a member's rows on one in-memory credential (a refused row leaves it
 as it was) and writes the accepted facts of many members in one insert, one transaction: a
 batch is recorded whole or not at all. A batch refused because another writer changed one of
-its members is judged again member by member, each against the member as now stored.
+its members is judged again member by member, each against the member as now stored; a batch
+whose insert's reply was lost is looked up (one member's facts tell: it is one insert) and, if it
+was not recorded, judged again the same way (application/once.py).
 
 Every row is recorded under the idempotency key `import:<row_id>`, bound to the row's command:
 importing a file again, or again after an interrupted run, records only what is missing, and a
@@ -32,7 +34,9 @@ from typing import Any
 from eventsourcing.persistence import IntegrityError
 
 from application.commands import Certify, MemberCommand, ReviewDocumentation, SelectForAudit, SubmitRenewal
-from domain.credential import Credential, Stamp
+from application.once import LOST_REPLY
+from application.once import recorded as was_recorded
+from domain.credential import IMPORT, Credential, Stamp
 from domain.errors import CredentialError, InvalidCommand, MemberNotFound, RuleViolation
 from domain.events import ActivityClaimed
 from domain.policy import PolicyBook
@@ -169,6 +173,7 @@ class RegisterImports:
             return outcomes
         for credential in changed:  # saved, it may be cached: no kept folds in the cache
             credential.forget_replays()
+        sent = changed[0].member_id, changed[0].pending_events[0]
         try:
             # The credentials, not their events: the library checks each object saved against a
             # runtime Protocol, which measured about a tenth of judging and recording a batch.
@@ -176,20 +181,40 @@ class RegisterImports:
         except IntegrityError:
             # Another writer changed a member of the batch: nothing of it was recorded.
             return [self._import_member(member_id, rows) for member_id, rows in batch]
+        except LOST_REPLY:
+            # Recorded whole or not at all (one insert): one member's facts tell which.
+            if self._recorded(*sent):
+                return outcomes
+            return [self._import_member(member_id, rows) for member_id, rows in batch]
         return outcomes
+
+    def _recorded(self, member_id: str, sent: Any) -> bool:
+        """Whether `sent`, a fact of an insert whose reply was lost, is stored (application/once.py)."""
+        credential: Credential | None = self._find(member_id)
+        return credential is not None and was_recorded(credential.history, sent)
 
     def _import_member(self, member_id: str, rows: list[RegisterRow]) -> ImportReport:
         """One member's rows judged against the member as stored, and recorded on their own."""
+        trouble: Exception | None = None  # the storage error of the last attempt, if that is how it failed
         for _attempt in range(self.max_attempts):
             credential, outcome = self._judge_member(member_id, rows, Books(self.books()), True)
             if credential is None or not credential.pending_events:
                 return outcome
             credential.forget_replays()
+            sent = credential.pending_events[0]
             try:
                 self.save(credential)
             except IntegrityError:
+                trouble = None
+                continue
+            except LOST_REPLY as error:
+                if self._recorded(member_id, sent):
+                    return outcome
+                trouble = error
                 continue
             return outcome
+        if trouble is not None:  # the store, not another writer: the import stops, to be run again
+            raise trouble
         refused = ImportReport()
         refused.refused = [RowRefusal(row.row_id, row.line, "concurrent_change",
                                       f"member {member_id!r} was changed by another writer throughout; import again")
@@ -251,7 +276,7 @@ class RegisterImports:
     def _stamp(self, row: RegisterRow, credential: Credential | None, fingerprint: str) -> Stamp:
         last = credential.history[-1].timestamp if credential is not None and credential.history else None
         if row.recorded_at is None:
-            return Stamp.after(self.clock(), last, row.key, fingerprint)
+            return Stamp.after(self.clock(), last, row.key, fingerprint, IMPORT)
         # Times are recorded in UTC whatever offset the row gave, so the day a fact was learned on
         # (which its business date may not be after) is the UTC day, as for every other fact.
         recorded_at = row.recorded_at.astimezone(UTC)
@@ -266,7 +291,7 @@ class RegisterImports:
                 f"{row.member_id!r} (at {last.isoformat()}): what the register knew cannot change what was "
                 "already known", last_recorded_at=last.isoformat())
         # A fact learned at the same time as the last is recorded just after it, as a command is.
-        return Stamp.after(recorded_at, last, row.key, fingerprint)
+        return Stamp.after(recorded_at, last, row.key, fingerprint, IMPORT)
 
 
 def _before_opening(row: RegisterRow, rows: Sequence[RegisterRow]) -> CredentialError | None:

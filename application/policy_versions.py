@@ -21,10 +21,11 @@ from typing import Any
 from eventsourcing.persistence import IntegrityError
 
 from application.commands import AdoptPolicyVersion, WithdrawPolicyVersion
+from application.once import LOST_REPLY, new_command_id, recorded
 from domain.credential import Stamp
 from domain.errors import ConcurrentChange, IdempotencyKeyReused
 from domain.policy import PolicyBook
-from domain.policy_register import POLICY_REGISTER_ID, PolicyRegister, VersionRecord
+from domain.policy_register import POLICY_REGISTER_ID, PolicyFact, PolicyRegister, VersionRecord
 from domain.revisions import Cause, PolicyChange
 
 POLICY_SCOPE = "policy"  # what a concurrent change to the register is reported against
@@ -84,24 +85,35 @@ class PolicyVersions:
                                                   record.effective_from, record.withdrawn_at, record.version)))
         return changes
 
-    def _adopt_policy_version(self, command: AdoptPolicyVersion, key: str | None) -> VersionRecord:
+    def _adopt_policy_version(self, command: AdoptPolicyVersion, key: str | None,
+                              recorded_by: str | None = None) -> VersionRecord:
         def adopt(register: PolicyRegister, stamp: dict[str, Any]) -> None:
-            register.adopt(command.version, command.effective_from, command.changes, self.policy, **stamp)
+            register.adopt(command.version, command.effective_from, command.changes, self.policy,
+                           **{**stamp, "recorded_by": recorded_by})
 
         return self._register_command(key, command.fingerprint, command.version, adopt)
 
-    def _withdraw_policy_version(self, command: WithdrawPolicyVersion, key: str | None) -> VersionRecord:
+    def _withdraw_policy_version(self, command: WithdrawPolicyVersion, key: str | None,
+                                 recorded_by: str | None = None) -> VersionRecord:
         def withdraw(register: PolicyRegister, stamp: dict[str, Any]) -> None:
-            register.withdraw(command.version, command.reason, self.policy, **stamp)
+            register.withdraw(command.version, command.reason, self.policy, **{**stamp, "recorded_by": recorded_by})
 
         return self._register_command(key, command.fingerprint, command.version, withdraw)
 
     def _register_command(self, key: str | None, fingerprint: str, version: str,
                           act: Callable[[PolicyRegister, dict[str, Any]], None]) -> VersionRecord:
         """Get the register (opening it with the first adoption), act, save; retried when another
-        writer got there first; a repeated idempotency key answers the version as it stands."""
+        writer got there first or the reply to the insert was lost, recorded exactly once as a member's
+        command is (`CredentialService._command`, application/once.py); a repeated idempotency key
+        answers the version as it stands."""
+        command_id = key if key is not None else new_command_id()
+        unsure: list[tuple[PolicyFact, VersionRecord]] = []  # attempts that may have been recorded
+        trouble: Exception | None = None
         for _attempt in range(self.max_attempts):
             register = self.policy_register(for_change=True)
+            for sent, answer in unsure:
+                if register is not None and recorded(register.facts, sent):
+                    return answer
             if key is not None and register is not None:
                 prior = register.first_fact_with_key(key)
                 if prior is not None:
@@ -109,15 +121,23 @@ class PolicyVersions:
                         raise IdempotencyKeyReused(key)
                     return self._version_record(register, version)
             last = register.recorded_until() if register is not None else None
-            stamp = Stamp.after(self.clock(), last, key, fingerprint).fields()
+            stamp = Stamp.after(self.clock(), last, command_id, fingerprint).fields()
             if register is None:
                 register = PolicyRegister.open(**stamp)
             act(register, stamp)
+            first = register.pending_events[0]
+            assert isinstance(first, PolicyFact)
             try:
                 self.save(register)
             except IntegrityError:
-                continue
-            return self._version_record(register, version)
+                trouble = None
+            except LOST_REPLY as error:
+                trouble = error
+            else:
+                return self._version_record(register, version)
+            unsure.append((first, self._version_record(register, version)))
+        if trouble is not None:
+            raise trouble
         raise ConcurrentChange(POLICY_SCOPE)
 
     def _version_record(self, register: PolicyRegister, version: str) -> VersionRecord:

@@ -18,10 +18,25 @@ the commits of notifying transactions, and an advisory lock instead costs the sa
 (`POSTGRES_ENABLE_DB_FUNCTIONS` is not used: the library's function omits the table lock,
 so a later-committing transaction could leave a gap below ids followers have already read.)
 With CREATE_TABLE=no, whatever creates the tables must create this function too.
+
+As the library's recorder does (its own recorder test cases run against this one:
+tests/application/test_recorder_library_cases.py):
+- the lock timeout is the datastore's (`POSTGRES_LOCK_TIMEOUT`), set by the insert itself, for its
+  own transaction (an argument of the function, still one round trip). Written into the body of
+  the function, which every process shares, it was the timeout of whichever process created the
+  tables last;
+- a table name may be as long as PostgreSQL allows (63 characters): the function is named after
+  a digest of the table's name, not the name itself (`insert_function_name`).
+
+Unlike the library's, an insert is never retried here. Its reply can be lost after it committed
+(the connection dropped between commit and reply); retried, it then fails on the version check,
+and the caller cannot tell its own facts from another writer's. The caller re-reads instead and
+decides (application/once.py).
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from typing import Any, cast
 from uuid import UUID
@@ -44,12 +59,16 @@ def rendered(statement: Composable) -> bytes:
     return statement.as_bytes(None)
 
 
+def insert_function_name(events_table_name: str) -> str:
+    """The insert function of a table: one per table (the library's is one per schema, whatever the
+    table), named after a digest so that any table name PostgreSQL accepts has one."""
+    return f"insert_in_order_{hashlib.sha256(events_table_name.encode()).hexdigest()[:16]}"
+
+
 class InOrderPostgresRecorder(PostgresApplicationRecorder):
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events") -> None:
         super().__init__(datastore, events_table_name=events_table_name)
-        # Named after the table: the library's function is one per schema, whatever the table.
-        function = f"{events_table_name}_insert_in_order"
-        self.check_identifier_length(function)
+        function = insert_function_name(events_table_name)
         self.insert_column = function
         names = {
             "schema": Identifier(datastore.schema),
@@ -62,10 +81,10 @@ class InOrderPostgresRecorder(PostgresApplicationRecorder):
         self.sql_create_statements.append(
             SQL(
                 "CREATE OR REPLACE FUNCTION {schema}.{function}"
-                "(ids {id_type}[], versions bigint[], topics text[], states bytea[]) "
+                "(lock_timeout text, ids {id_type}[], versions bigint[], topics text[], states bytea[]) "
                 "RETURNS SETOF bigint LANGUAGE plpgsql AS $BODY$ "
                 "BEGIN "
-                "    SET LOCAL lock_timeout = '{lock_timeout}s';"
+                "    PERFORM set_config('lock_timeout', lock_timeout, true);"  # SET LOCAL: this insert's only
                 "    LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE;"
                 "    NOTIFY {channel};"
                 "    RETURN QUERY"
@@ -73,13 +92,11 @@ class InOrderPostgresRecorder(PostgresApplicationRecorder):
                 "    SELECT * FROM unnest(ids, versions, topics, states)"
                 "    RETURNING notification_id;"
                 "END; $BODY$"
-            ).format(lock_timeout=datastore.lock_timeout, **names)
+            ).format(**names)
         )
-        self.insert_statement = rendered(
-            SQL("SELECT * FROM {schema}.{function}(%s::{id_type}[], %s::bigint[], %s::text[], %s::bytea[])").format(
-                **names
-            )
-        )
+        self.insert_statement = rendered(SQL(
+            "SELECT * FROM {schema}.{function}(%s::text, %s::{id_type}[], %s::bigint[], %s::text[], %s::bytea[])"
+        ).format(**names))
         # The two reads a repository makes: a whole aggregate, and the events after a cached version.
         select = SQL("SELECT * FROM {schema}.{table} WHERE originator_id = %s").format(**names)
         self.select_all_statement = rendered(select + SQL(" ORDER BY originator_version ASC"))
@@ -105,11 +122,12 @@ class InOrderPostgresRecorder(PostgresApplicationRecorder):
     def create_table(self) -> None:
         super().create_table()
 
-    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    # Not retried (see above): an error here may follow a commit, which only a read can tell.
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         if not stored_events:
             return []
         columns = (
+            f"{self.datastore.lock_timeout}s",
             [e.originator_id for e in stored_events],
             [e.originator_version for e in stored_events],
             [e.topic for e in stored_events],
@@ -135,7 +153,10 @@ class InOrderPostgresRecorder(PostgresApplicationRecorder):
         events = self._select(self.select_after_each_statement, ([i for i, _ in after], [v for _, v in after]))
         return cast("Sequence[StoredEvent]", events)
 
-    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    # A read is safe to send again: a pooled connection found dead (the database restarted) is
+    # replaced by the next try. Few tries, so that with the database down a request gets its 503
+    # within seconds (each try waits up to POSTGRES_CONNECT_TIMEOUT for a connection).
+    @retry((InterfaceError, OperationalError), max_attempts=3, wait=0.2)
     def _select(self, statement: bytes, params: tuple[object, ...]) -> Sequence[StoredEvent]:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(statement, params, prepare=True)

@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from application.commands import IssueReminders
-from domain.credential import Credential, Stamp
+from domain.credential import SYSTEM, Credential, Stamp
 from domain.events import ReminderIssued
 from domain.guards import check_not_in_future
 from domain.policy import PolicyBook
@@ -66,7 +66,7 @@ class ReminderRuns:
             assert credential is not None
             # A retry after another writer's change starts again from the member as it is now.
             issued[:] = [IssuedReminder(credential.member_id, credential.name, reminder)
-                         for reminder in credential.issue_reminders(command.as_of, book, stamp)]
+                         for reminder in credential.issue_reminders(command.as_of, book, stamp.by(SYSTEM))]
             return credential
 
         if key is None and not self.credential(member_id).reminders_due(command.as_of, self.book()):

@@ -83,7 +83,7 @@ class ProviderRosters:
     book: Any
     clock: Any
 
-    def _report_roster(self, roster: ReportRoster, key: str | None) -> RosterReport:
+    def _report_roster(self, roster: ReportRoster, key: str | None, recorded_by: str | None = None) -> RosterReport:
         claim = self._judged_roster(roster)
         attendees = list(dict.fromkeys(roster.attendees))  # the first listing of each, in order
         if key is not None:
@@ -92,7 +92,7 @@ class ProviderRosters:
         repeats = 0
         for member_id in attendees:
             repeats += self._report_attendee(member_id, claim, None if key is None else f"{key}:{member_id}",
-                                             roster.fingerprint, report)
+                                             roster.fingerprint, report, recorded_by)
         report.repeated = 0 < repeats == len(report.recorded)
         return report
 
@@ -121,12 +121,13 @@ class ProviderRosters:
                 raise IdempotencyKeyReused(key)
 
     def _report_attendee(self, member_id: str, claim: rules.ActivityClaim, key: str | None, fingerprint: str,
-                         report: RosterReport) -> bool:
+                         report: RosterReport, recorded_by: str | None = None) -> bool:
         """Judge and record one attendee's claim into `report`; True when it was a repeat."""
         command = ClaimActivity(member_id, claim)
         try:
             outcome = self._command(member_id, key, fingerprint,
-                                    lambda credential, stamp, book: self._apply(command, credential, stamp, book))
+                                    lambda credential, stamp, book: self._apply(command, credential,
+                                                                                stamp.by(recorded_by), book))
         except MemberNotFound as missing:
             report.refused.append(RosterRefusal(member_id, UNKNOWN_MEMBER, missing.message))
             return False

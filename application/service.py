@@ -2,7 +2,8 @@
 
 Commands are judged by the aggregate; this layer supplies the clock, ids and storage,
 retries a command a bounded number of times when another writer got to the member
-first, and answers a repeated idempotency key with the first outcome.
+first or the store's reply to its insert was lost (recording it exactly once: application/once.py),
+and answers a repeated idempotency key with the first outcome.
 """
 
 from __future__ import annotations
@@ -37,15 +38,17 @@ from application.commands import (
 )
 from application.current import CurrentAggregates
 from application.imports import RegisterImports
+from application.once import LOST_REPLY, new_command_id, recorded
 from application.policy_versions import PolicyVersions
 from application.reminder_runs import ReminderRuns
 from application.rosters import ProviderRosters, RosterReport
+from application.session_revocations import SessionRevocations
 from application.storage import DEFAULT_URL, storage_from_url
 from application.transcodings import register_domain_transcodings
 from application.what_if import WhatIfTrials
 from domain.continued_replay import ContinuedReplay
 from domain.corrections import voiding
-from domain.credential import Credential, Stamp, credential_id
+from domain.credential import SYSTEM, Credential, Stamp, credential_id
 from domain.document import CredentialStatus, describe, status_of, statuses_after
 from domain.errors import ConcurrentChange, IdempotencyKeyReused, MemberNotFound
 from domain.events import ActivityClaimed, CredentialFact, CredentialOpened
@@ -122,7 +125,7 @@ class SweepReport:
 
 
 class CredentialService(CurrentAggregates, AuditDraw, PolicyVersions, WhatIfTrials, ReminderRuns, RegisterImports,
-                        ProviderRosters, Application):
+                        ProviderRosters, SessionRevocations, Application):
     name = "credentials"
     max_attempts = 5
 
@@ -264,83 +267,102 @@ class CredentialService(CurrentAggregates, AuditDraw, PolicyVersions, WhatIfTria
     # --- commands ------------------------------------------------------------------
 
     @overload
-    def execute(self, command: MemberCommand, idempotency_key: str | None = None) -> CommandOutcome: ...
+    def execute(self, command: MemberCommand, idempotency_key: str | None = None,
+                recorded_by: str | None = None) -> CommandOutcome: ...
 
     @overload
-    def execute(self, command: DrawAuditSample, idempotency_key: str | None = None) -> AuditSelectionReport: ...
+    def execute(self, command: DrawAuditSample, idempotency_key: str | None = None,
+                recorded_by: str | None = None) -> AuditSelectionReport: ...
 
     @overload
     def execute(self, command: AdoptPolicyVersion | WithdrawPolicyVersion,
-                idempotency_key: str | None = None) -> VersionRecord: ...
+                idempotency_key: str | None = None, recorded_by: str | None = None) -> VersionRecord: ...
 
     @overload
-    def execute(self, command: ReportRoster, idempotency_key: str | None = None) -> RosterReport: ...
+    def execute(self, command: ReportRoster, idempotency_key: str | None = None,
+                recorded_by: str | None = None) -> RosterReport: ...
 
     def execute(self, command: Command,
                 idempotency_key: str | None = None,
+                recorded_by: str | None = None,
                 ) -> CommandOutcome | AuditSelectionReport | VersionRecord | RosterReport:
         """Carry out `command` through its handler. A repeated `idempotency_key` answers the first
-        outcome and records nothing; the key reused for a different command is refused."""
+        outcome and records nothing; the key reused for a different command is refused. Every fact
+        it records says it was recorded by `recorded_by` (who asked: a token's name, else its role)."""
         match command:
             case MemberCommand():
-                return self._member_command(command, idempotency_key)
+                return self._member_command(command, idempotency_key, recorded_by)
             case DrawAuditSample():
-                return self._draw_audit_sample(command, idempotency_key)
+                return self._draw_audit_sample(command, idempotency_key, recorded_by)
             case AdoptPolicyVersion():
-                return self._adopt_policy_version(command, idempotency_key)
+                return self._adopt_policy_version(command, idempotency_key, recorded_by)
             case WithdrawPolicyVersion():
-                return self._withdraw_policy_version(command, idempotency_key)
+                return self._withdraw_policy_version(command, idempotency_key, recorded_by)
             case ReportRoster():
-                return self._report_roster(command, idempotency_key)
+                return self._report_roster(command, idempotency_key, recorded_by)
         raise TypeError(f"no handler for the command {type(command).__name__}")
 
     # Each named command only builds its dataclass for `execute`.
 
     def certify(self, member_id: str, certification: str, certified_on: date, name: str | None = None,
-                idempotency_key: str | None = None) -> CommandOutcome:
-        return self.execute(Certify(member_id, certification, certified_on, name), idempotency_key)
+                idempotency_key: str | None = None,
+                recorded_by: str | None = None) -> CommandOutcome:
+        return self.execute(Certify(member_id, certification, certified_on, name), idempotency_key, recorded_by)
 
     def claim_activity(self, member_id: str, claim: ActivityClaim,
-                       idempotency_key: str | None = None) -> CommandOutcome:
-        return self.execute(ClaimActivity(member_id, claim), idempotency_key)
+                       idempotency_key: str | None = None,
+                       recorded_by: str | None = None) -> CommandOutcome:
+        return self.execute(ClaimActivity(member_id, claim), idempotency_key, recorded_by)
 
     def submit_renewal(self, member_id: str, submitted_on: date, fee_paid: Decimal | None = None,
-                       idempotency_key: str | None = None) -> CommandOutcome:
-        return self.execute(SubmitRenewal(member_id, submitted_on, fee_paid), idempotency_key)
+                       idempotency_key: str | None = None,
+                       recorded_by: str | None = None) -> CommandOutcome:
+        return self.execute(SubmitRenewal(member_id, submitted_on, fee_paid), idempotency_key, recorded_by)
 
     def select_for_audit(self, member_id: str, selected_on: date, seed: str | None = None,
-                         rate: Decimal | None = None, idempotency_key: str | None = None) -> CommandOutcome:
-        return self.execute(SelectForAudit(member_id, selected_on, seed, rate), idempotency_key)
+                         rate: Decimal | None = None, idempotency_key: str | None = None,
+                         recorded_by: str | None = None) -> CommandOutcome:
+        return self.execute(SelectForAudit(member_id, selected_on, seed, rate), idempotency_key, recorded_by)
 
     def review_documentation(self, member_id: str, received_on: date, rejected: Sequence[tuple[str, str]] = (),
-                             replace_by: date | None = None, idempotency_key: str | None = None) -> CommandOutcome:
-        return self.execute(ReviewDocumentation(member_id, received_on, tuple(rejected), replace_by), idempotency_key)
+                             replace_by: date | None = None, idempotency_key: str | None = None,
+                             recorded_by: str | None = None) -> CommandOutcome:
+        return self.execute(ReviewDocumentation(member_id, received_on, tuple(rejected), replace_by), idempotency_key,
+                            recorded_by)
 
     def select_audits(self, renewal_year: int, rate: Decimal, seed: str, selected_on: date | None = None,
-                      idempotency_key: str | None = None) -> AuditSelectionReport:
-        return self.execute(DrawAuditSample(renewal_year, rate, seed, selected_on), idempotency_key)
+                      idempotency_key: str | None = None,
+                      recorded_by: str | None = None) -> AuditSelectionReport:
+        return self.execute(DrawAuditSample(renewal_year, rate, seed, selected_on), idempotency_key, recorded_by)
 
     def withdraw(self, member_id: str, fact_id: str, reason: str, decided_on: date | None = None,
-                 replace_by: date | None = None, idempotency_key: str | None = None) -> CommandOutcome:
-        return self.execute(WithdrawFact(member_id, fact_id, reason, decided_on, replace_by), idempotency_key)
+                 replace_by: date | None = None, idempotency_key: str | None = None,
+                 recorded_by: str | None = None) -> CommandOutcome:
+        return self.execute(WithdrawFact(member_id, fact_id, reason, decided_on, replace_by), idempotency_key,
+                            recorded_by)
 
     def amend_activity(self, member_id: str, activity_id: str, claim: ActivityClaim, reason: str,
-                       idempotency_key: str | None = None) -> CommandOutcome:
-        return self.execute(AmendActivity(member_id, activity_id, claim, reason), idempotency_key)
+                       idempotency_key: str | None = None,
+                       recorded_by: str | None = None) -> CommandOutcome:
+        return self.execute(AmendActivity(member_id, activity_id, claim, reason), idempotency_key, recorded_by)
 
     def adopt_policy_version(self, version: str, effective_from: date, changes: Mapping[str, Any],
-                             idempotency_key: str | None = None) -> VersionRecord:
-        return self.execute(AdoptPolicyVersion(version, effective_from, changes), idempotency_key)
+                             idempotency_key: str | None = None,
+                             recorded_by: str | None = None) -> VersionRecord:
+        return self.execute(AdoptPolicyVersion(version, effective_from, changes), idempotency_key, recorded_by)
 
     def withdraw_policy_version(self, version: str, reason: str,
-                                idempotency_key: str | None = None) -> VersionRecord:
-        return self.execute(WithdrawPolicyVersion(version, reason), idempotency_key)
+                                idempotency_key: str | None = None,
+                                recorded_by: str | None = None) -> VersionRecord:
+        return self.execute(WithdrawPolicyVersion(version, reason), idempotency_key, recorded_by)
 
     # --- member commands: get, mutate, save (the loop is `_command`) ----------------------
 
-    def _member_command(self, command: MemberCommand, key: str | None) -> CommandOutcome:
+    def _member_command(self, command: MemberCommand, key: str | None,
+                        recorded_by: str | None = None) -> CommandOutcome:
         return self._command(command.member_id, key, command.fingerprint,
-                             lambda credential, stamp, book: self._apply(command, credential, stamp, book),
+                             lambda credential, stamp, book: self._apply(command, credential, stamp.by(recorded_by),
+                                                                         book),
                              creates=isinstance(command, Certify))
 
     def _apply(self, command: MemberCommand, credential: Credential | None, stamp: Stamp,
@@ -381,7 +403,7 @@ class CredentialService(CurrentAggregates, AuditDraw, PolicyVersions, WhatIfTria
         def act(credential: Credential | None, stamp: Stamp, book: PolicyBook) -> Credential:
             nonlocal recorded
             assert credential is not None
-            recorded = credential.record_due_transitions(as_of, book, stamp)
+            recorded = credential.record_due_transitions(as_of, book, stamp.by(SYSTEM))
             return credential
 
         self._command(member_id, None, None, act)
@@ -400,8 +422,18 @@ class CredentialService(CurrentAggregates, AuditDraw, PolicyVersions, WhatIfTria
     def _command(self, member_id: str, key: str | None, fingerprint: str | None,
                  act: Callable[[Credential | None, Stamp, PolicyBook], Credential], *,
                  creates: bool = False) -> CommandOutcome:
+        """Judge and record one command, exactly once (application/once.py): its facts carry its command
+        id (`key`, else one made here); after an insert whose outcome is unknown (a version conflict, a
+        lost reply) the member is read again, and an attempt found recorded is answered as it would have
+        been. Storage that fails every attempt raises its error, never `ConcurrentChange`."""
+        command_id = key if key is not None else new_command_id()
+        unsure: list[tuple[CredentialFact, CommandOutcome]] = []  # attempts that may have been recorded
+        trouble: Exception | None = None  # the storage error of the last attempt, if that is how it failed
         for _attempt in range(self.max_attempts):
             stored, books = self._stored(member_id)
+            for sent, answer in unsure:
+                if stored is not None and recorded(stored.history, sent):
+                    return answer
             credential = self._for_change(stored)
             if credential is None and not creates:
                 raise MemberNotFound(member_id)
@@ -414,27 +446,36 @@ class CredentialService(CurrentAggregates, AuditDraw, PolicyVersions, WhatIfTria
                                              books(prior.timestamp))
                     return self._outcome(member_id, prior, prior_status, repeated=True)
             last = credential.history[-1].timestamp if credential is not None and credential.history else None
-            stamp = Stamp.after(self.clock(), last, key, fingerprint)
+            stamp = Stamp.after(self.clock(), last, command_id, fingerprint)
             book = books(None)  # the command and its answer under one book
             opened = credential is None
             credential = act(credential, stamp, book)
             if opened:
                 self._keep_replays(credential)
             pending = list(credential.pending_events)
-            if pending:
-                try:
-                    self.save(credential)  # and cached as saved
-                except IntegrityError:
-                    continue
-            # Its status from the replays that judged it: the facts just recorded are the latest known.
-            on = stamp.recorded_at.date()
-            status = describe(credential.replay(on, book), on, stamp.recorded_at)
             if not pending:
-                return CommandOutcome(member_id, status)
+                return CommandOutcome(member_id, self._status_after(credential, stamp, book))
             first = pending[0]
             assert isinstance(first, CredentialFact)
-            return self._outcome(member_id, first, status)
+            try:
+                self.save(credential)  # and cached as saved
+            except IntegrityError:
+                # Another writer's facts, or (should anything below ever retry an insert) this one's.
+                trouble = None
+            except LOST_REPLY as error:
+                trouble = error
+            else:
+                return self._outcome(member_id, first, self._status_after(credential, stamp, book))
+            unsure.append((first, self._outcome(member_id, first, self._status_after(credential, stamp, book))))
+        if trouble is not None:
+            raise trouble
         raise ConcurrentChange(member_id)
+
+    @staticmethod
+    def _status_after(credential: Credential, stamp: Stamp, book: PolicyBook) -> CredentialStatus:
+        """Its status from the replays that judged the command: its facts are the latest known."""
+        on = stamp.recorded_at.date()
+        return describe(credential.replay(on, book), on, stamp.recorded_at)
 
     @staticmethod
     def _outcome(member_id: str, fact: CredentialFact, status: CredentialStatus, *,

@@ -41,7 +41,9 @@ class SettingsError(ValueError):
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_URL
-    # "role:token,role:token"; empty means none configured (the server then makes a development one).
+    # "role:token" or "role:name:token" entries, comma-separated (web.auth.TokenBook checks them: each
+    # token 32 characters at least, under one entry only); empty means none configured, which
+    # `credentials serve` refuses unless given --dev (it then makes a development one).
     tokens: str = ""
     # Signs the dashboard's session cookie; empty means derived from the tokens (see web.dashboard.access).
     secret_key: str = ""

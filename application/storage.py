@@ -8,9 +8,29 @@ in the working directory (see application.settings).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from eventsourcing.postgres import PostgresFactory
+
 DEFAULT_URL = "sqlite:///credentials.db"
+POSTGRES_MODULE = "application.storage:RecoveringPostgresFactory"
+# How long the pool keeps retrying, with doubling waits, to replace a connection it lost; then it
+# gives that slot up and the next request that needs a connection tries afresh at once. The
+# library's 5 minutes mean that after an outage of a minute the pool's next try may be 30 s or
+# more after the database is back; with this, a request is served within a second or two of it.
+POSTGRES_RECONNECT_TIMEOUT = 2.0
+# How long a writer waits for another process's write lock on a SQLite store ("database is locked"
+# past it): writers take turns, and an import's or a sweep's transaction may hold the lock a while.
+SQLITE_LOCK_TIMEOUT = "30"
+
+
+class RecoveringPostgresFactory(PostgresFactory):
+    """The library's PostgreSQL factory, its pool quick to reconnect after an outage (above)."""
+
+    def __init__(self, env: Any) -> None:
+        super().__init__(env)
+        self.datastore.pool.reconnect_timeout = POSTGRES_RECONNECT_TIMEOUT
 
 
 class StorageConfigError(ValueError):
@@ -24,7 +44,7 @@ class Storage:
 
     @property
     def is_postgres(self) -> bool:
-        return self.settings["PERSISTENCE_MODULE"] == "eventsourcing.postgres"
+        return self.settings["PERSISTENCE_MODULE"] in ("eventsourcing.postgres", POSTGRES_MODULE)
 
     def redacted(self) -> str:
         parts = urlsplit(self.url)
@@ -42,13 +62,14 @@ def storage_from_url(url: str) -> Storage:
         path = url[len(parts.scheme) + len(":///"):]
         if not url.startswith(f"{parts.scheme}:///") or not path:
             raise StorageConfigError(f"expected sqlite:///relative/file.db or sqlite:////absolute/file.db, got {url!r}")
-        return Storage(url, {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": path})
+        return Storage(url, {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": path,
+                             "SQLITE_LOCK_TIMEOUT": SQLITE_LOCK_TIMEOUT})
     if scheme in ("postgresql", "postgres"):
         dbname = unquote(parts.path.lstrip("/"))
         if not dbname or not parts.hostname:
             raise StorageConfigError(f"expected postgresql://user:pass@host:port/dbname, got {url!r}")
         settings = {
-            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "PERSISTENCE_MODULE": POSTGRES_MODULE,
             "POSTGRES_DBNAME": dbname,
             "POSTGRES_HOST": parts.hostname,
             "POSTGRES_PORT": str(parts.port or 5432),
@@ -57,8 +78,8 @@ def storage_from_url(url: str) -> Storage:
             # Inserts in one round trip, keeping the library's commit-order lock (see recorder.py).
             "APPLICATION_RECORDER_TOPIC": "application.recorder:InOrderPostgresRecorder",
             # How long a request waits for a connection: with the database down, a 503 in seconds,
-            # not after the library's default of 30 (a request tries twice).
-            "POSTGRES_CONNECT_TIMEOUT": "5",
+            # not after the library's default of 30 (the recorder tries a read several times).
+            "POSTGRES_CONNECT_TIMEOUT": "2",
         }
         schema = parse_qs(parts.query).get("schema")
         if schema:

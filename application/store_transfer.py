@@ -52,6 +52,7 @@ from uuid import UUID
 from eventsourcing.persistence import ApplicationRecorder, Notification, StoredEvent
 
 from application.service import CredentialService
+from application.session_revocations import SessionEnded
 from domain import events, policy_register
 
 FORMAT = "credentials-event-store"
@@ -60,8 +61,10 @@ PAGE_SIZE = 1_000  # notifications read per query while exporting
 BATCH_SIZE = 500  # events inserted per transaction while restoring
 
 EVENT_FIELDS = frozenset({"originator_id", "originator_version", "topic"})
-# The topics a store of this release holds: the member facts and the policy register's facts.
-TOPICS = frozenset({c.TOPIC for c in events.EVENT_CLASSES} | {c.TOPIC for c in policy_register.EVENT_CLASSES})
+# The topics a store of this release holds: the member facts, the policy register's facts and the
+# dashboard sessions ended (a restored store keeps a signed-out session ended).
+TOPICS = frozenset({c.TOPIC for c in events.EVENT_CLASSES} | {c.TOPIC for c in policy_register.EVENT_CLASSES}
+                   | {SessionEnded.TOPIC})
 
 
 class TransferError(Exception):

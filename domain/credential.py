@@ -65,29 +65,48 @@ def credential_id(member_id: str) -> UUID:
     return uuid5(MEMBER_NAMESPACE, member_id)
 
 
+# Who records the facts no token asked for (`Stamp.recorded_by`): the sweep's and the reminder
+# runs' (SYSTEM), an imported register's (IMPORT), and those of a `credentials` command an
+# operator runs on the server (CLI: an audit draw, a policy version).
+SYSTEM = "system"
+IMPORT = "import"
+CLI = "cli"
+
+
 class Stamp:
-    """When and under which idempotency key a command is recorded."""
+    """When, under which idempotency key and by whom a command is recorded: its `fields()` go
+    into every fact the command records. `recorded_by` is who asked (a token's name, else its
+    role; "system" for the sweep and reminder runs, "import" for imports); None for a caller
+    that does not say, as for every fact recorded before facts said who recorded them."""
 
     def __init__(self, recorded_at: datetime, idempotency_key: str | None = None,
-                 request_hash: str | None = None) -> None:
+                 request_hash: str | None = None, recorded_by: str | None = None) -> None:
         self.recorded_at = recorded_at
         self.idempotency_key = idempotency_key
         self.request_hash = request_hash
+        self.recorded_by = recorded_by
 
     @classmethod
     def after(cls, now: datetime, last: datetime | None, idempotency_key: str | None = None,
-              request_hash: str | None = None) -> Stamp:
+              request_hash: str | None = None, recorded_by: str | None = None) -> Stamp:
         """A stamp at `now`, or just after `last` (the aggregate's last recorded time) when the
         clock says otherwise: recorded times never go backwards within an aggregate, so "known
         at T" is always a prefix of its facts, even if server clocks disagree."""
         recorded_at = last + ONE_MICROSECOND if last is not None and now <= last else now
-        return cls(recorded_at, idempotency_key, request_hash)
+        return cls(recorded_at, idempotency_key, request_hash, recorded_by)
+
+    def by(self, recorded_by: str | None) -> Stamp:
+        """This stamp, recorded by `recorded_by` (this one's own when None)."""
+        if recorded_by is None:
+            return self
+        return Stamp(self.recorded_at, self.idempotency_key, self.request_hash, recorded_by)
 
     def fields(self) -> dict[str, Any]:
         return {
             "timestamp": self.recorded_at,
             "idempotency_key": self.idempotency_key,
             "request_hash": self.request_hash,
+            "recorded_by": self.recorded_by,
         }
 
 

@@ -8,6 +8,7 @@ shape upcast old events (the library calls `upcast_v1_v2` and so on).
 
 from __future__ import annotations
 
+from dataclasses import field
 from datetime import date
 from decimal import Decimal
 from enum import Enum
@@ -48,6 +49,11 @@ class CredentialFact(AggregateEvent):
     # The command that recorded it, so a retried command returns its first outcome.
     idempotency_key: str | None
     request_hash: str | None
+    # Who recorded it (http-api.md 1.1): a token's name, else its role; "system" for the sweep and
+    # reminder runs; "import" for imports. None for a fact recorded before facts said so: stored
+    # without the key, it is read back with this default (the library sets a stored event's
+    # attributes as they were stored, so a missing one is the class's).
+    recorded_by: str | None = field(default=None, kw_only=True)
 
     def apply(self, aggregate: Any) -> None:
         aggregate.history.append(self)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
 from uuid import NAMESPACE_URL, uuid5
@@ -38,6 +38,8 @@ class PolicyFact(AggregateEvent):
     # The command that recorded it, so a retried command returns its first outcome.
     idempotency_key: str | None
     request_hash: str | None
+    # Who recorded it, as a credential's facts say (domain.events.CredentialFact); None before they did.
+    recorded_by: str | None = field(default=None, kw_only=True)
 
     def apply(self, aggregate: Any) -> None:
         aggregate.facts.append(self)
@@ -125,7 +127,7 @@ class PolicyRegister(Aggregate):
 
     @classmethod
     def open(cls, **stamp_fields: Any) -> PolicyRegister:
-        """`stamp_fields`: `timestamp` (the recorded time), `idempotency_key`, `request_hash`."""
+        """`stamp_fields`: `timestamp` (the recorded time), `idempotency_key`, `request_hash`, `recorded_by`."""
         return cls._create(PolicyRegisterOpened, id=POLICY_REGISTER_ID, **stamp_fields)
 
     def first_fact_with_key(self, key: str) -> PolicyFact | None:

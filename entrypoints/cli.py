@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from application.commands import DrawAuditSample
 from application.service import CredentialService
 from application.settings import Settings, SettingsError
+from domain.credential import CLI
 from domain.errors import CredentialError
 from entrypoints.arguments import day, moment, rate
 from entrypoints.demo import load_demo
@@ -48,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=None,
                        help="worker processes (default: CREDENTIALS_WORKERS, else 1 per core)")
+    serve.add_argument("--dev", action="store_true",
+                       help="for development: without CREDENTIALS_TOKENS, make a staff token for this run and "
+                            "print it (without --dev, serving with no tokens is refused)")
 
     register_projection_commands(commands)
     register_policy_commands(commands)
@@ -62,7 +66,8 @@ def run(args: argparse.Namespace, app: CredentialService) -> dict[str, object]:
         report = app.sweep(args.as_of or app.today())
         return {"as_of": report.as_of.isoformat(), "members": report.members, "recorded": report.recorded}
     if args.command == "audits":
-        selection = app.execute(DrawAuditSample(args.renewal_year, args.rate, args.seed, args.selected_on))
+        selection = app.execute(DrawAuditSample(args.renewal_year, args.rate, args.seed, args.selected_on),
+                                recorded_by=CLI)
         return {
             "renewal_year": selection.renewal_year,
             "rate": str(selection.rate),
@@ -86,7 +91,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from web.auth import TokenConfigError
 
     try:
-        serve(settings, args.host, args.port, args.workers)
+        serve(settings, args.host, args.port, args.workers, dev=args.dev)
     except TokenConfigError as error:
         print(f"credentials: {error}", file=sys.stderr)
         return 2

@@ -21,6 +21,7 @@ from marshmallow import Schema, ValidationError
 
 from application.commands import AdoptPolicyVersion, WithdrawPolicyVersion
 from application.service import CredentialService
+from domain.credential import CLI
 from domain.errors import InvalidPolicy
 from entrypoints.arguments import moment
 
@@ -90,12 +91,13 @@ def run_policy_command(args: argparse.Namespace, app: CredentialService) -> dict
     if args.policy_command == "adopt":
         body = read_version_file(args.file)
         try:
-            record = app.execute(AdoptPolicyVersion(body["version"], body["effective_from"], body["values"]))
+            record = app.execute(AdoptPolicyVersion(body["version"], body["effective_from"], body["values"]),
+                                 recorded_by=CLI)
         except InvalidPolicy as invalid:
             raise BadFile(args.file, invalid.problems) from None
         return dict(_schema("PolicyVersionDocument").dump(record))
     if args.policy_command == "withdraw":
-        record = app.execute(WithdrawPolicyVersion(args.version, args.reason))
+        record = app.execute(WithdrawPolicyVersion(args.version, args.reason), recorded_by=CLI)
         return dict(_schema("PolicyVersionDocument").dump(record))
     return dict(_schema("PolicyDocument").dump({"versions": app.policy_versions(args.known_at)}))
 

@@ -10,12 +10,25 @@ thread of the app) within HEADER_READ_TIMEOUT, and its body by `WsgiBridge` on t
 loop within BODY_READ_TIMEOUT, before a thread is taken; a client slower than that is answered 408
 and its connection closed. Only whole requests reach the app's threads.
 (`python scripts/bench.py servers` measures this server beside gunicorn and waitress.)
+
+Every refusal is in the contract's error shape, the bridge's own (408, and a 500 should the app
+itself fail) too, and every answer says `nosniff` and `no-store`. What granian refuses before the
+bridge is the exception, and cannot be changed from here: granian (hyper) answers a request it
+cannot parse (400), a target over 64 KiB (414), and a head over HTTP1Settings.max_buffer_size or
+with more than 100 headers (431) itself, with an empty body (no HTML page, no JSON either), and
+offers no hook for those answers. Below those limits the app refuses a long target or head itself,
+in the error shape (web.limits): only a request far past anything a client of the contract sends
+meets granian's bare answer.
+
+The access log shows each request's method and path, never its query: a query may hold a
+member's name (the staff pages' search) or other personal data.
 """
 
 from __future__ import annotations
 
 import asyncio
 import io
+import json
 import logging
 import os
 import secrets
@@ -34,9 +47,9 @@ from application.settings import TOKENS, Settings
 from projections.backends import keeps_read_models, open_read_models
 from projections.projector import Projector
 from projections.reading import INLINE_LIMIT
-from web.app import MAX_BODY_BYTES
-from web.auth import TokenBook
-from web.routes.imports import MAX_IMPORT_BYTES
+from web.app import LARGEST_BODY
+from web.auth import TokenBook, TokenConfigError
+from web.errors import HTTP_CODES, SAFETY_HEADERS
 
 # A client has this long to send a request's head (request line and headers), and then this long
 # to send its body, plus a second for each BODY_READ_RATE bytes it announced (a register to import
@@ -45,8 +58,8 @@ from web.routes.imports import MAX_IMPORT_BYTES
 HEADER_READ_TIMEOUT = 10.0
 BODY_READ_TIMEOUT = 10.0
 BODY_READ_RATE = 64 * 1024
-# The largest body any endpoint takes; a larger one is not read (the app answers 413 from its length).
-LARGEST_BODY = max(MAX_BODY_BYTES, MAX_IMPORT_BYTES)
+# A body over LARGEST_BODY, the largest any endpoint takes (web.app), is not read: the app answers 413
+# from its length (a chunked one's: the bytes received, up to one past the largest).
 
 LOG_FORMAT = "[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s"
 ACCESS_LOGGER = "credentials.access"
@@ -54,8 +67,9 @@ ACCESS_LOGGER = "credentials.access"
 
 class AccessLog:
     """The access log, whichever server runs the app: one line a request, when the app has answered,
-    `client "request line" status bytes seconds request_id=...`. Never a header of the request
-    (the Authorization header carries a token), only the request id the app sent back."""
+    `client "method path protocol" status bytes seconds request_id=...`. Never a header of the request
+    (the Authorization header carries a token), only the request id the app sent back; never its
+    query (a name searched for, the page to return to), only the path."""
 
     def __init__(self, app: WSGIApplication) -> None:
         self.app = app
@@ -79,12 +93,11 @@ class AccessLog:
 
 
 def request_line(environ: WSGIEnvironment) -> str:
-    """The request line as the client sent it, near enough: method, path (quoted again) and query, protocol."""
+    """The request line without its query: method, path (quoted again, so that nothing in it, a CR or
+    LF or a quote, can break the line), protocol."""
     path = quote((environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")).encode("latin-1"),
-                 safe="/;:@&=+$,!~*'()%")
-    query = environ.get("QUERY_STRING", "")
-    return f"{environ.get('REQUEST_METHOD', '-')} {path}{'?' + query if query else ''} " \
-           f"{environ.get('SERVER_PROTOCOL', 'HTTP/1.1')}"
+                 safe="/;:@&=+$,!~*'()")
+    return f"{environ.get('REQUEST_METHOD', '-')} {path} {environ.get('SERVER_PROTOCOL', 'HTTP/1.1')}"
 
 
 def worker_app(settings: Settings) -> WSGIApplication:
@@ -111,11 +124,16 @@ def default_threads() -> int:
     return 4
 
 
-def with_tokens(settings: Settings) -> Settings:
-    """Refuse malformed tokens now; with none at all, make a random staff token for development
-    and print it once (there are no default tokens). The workers get it in their settings."""
+def with_tokens(settings: Settings, dev: bool = False) -> Settings:
+    """Refuse a tokens setting that cannot be right now (TokenConfigError, before anything is
+    opened). With none at all, refuse to serve, unless `dev`: then make a random staff token for
+    development and print it once (there are no default tokens). The workers get it in their settings."""
     if TokenBook.parse(settings.tokens).entries:
         return settings
+    if not dev:
+        raise TokenConfigError(f"{TOKENS} is not set, so no request could be authorized: set it "
+                               "(role:token or role:name:token, comma-separated), or serve with --dev "
+                               "for a development token printed at start")
     token = secrets.token_urlsafe(32)
     print(f"credentials: {TOKENS} is not set; development token for this run (role staff):\n"
           f"    Authorization: Bearer {token}", file=sys.stderr, flush=True)
@@ -124,9 +142,10 @@ def with_tokens(settings: Settings) -> Settings:
 
 class WsgiBridge:
     """The app (WSGI) under granian's own interface (RSGI): on the worker's event loop, each request's
-    body is read whole within its deadline (one over LARGEST_BODY is not read: the app answers 413
-    from its Content-Length); then the app is called in one of the worker's threads with that body,
-    and its answer sent. A thread is never taken by a client still sending."""
+    body is read whole within its deadline (one over LARGEST_BODY is not read past it: the app answers
+    413 from its length, and the connection is closed, the rest of the body unread); then the app is
+    called in one of the worker's threads with that body, and its answer sent. A thread is never
+    taken by a client still sending."""
 
     def __init__(self, app: WSGIApplication, threads: int) -> None:
         self.app = app
@@ -140,11 +159,23 @@ class WsgiBridge:
             body = await asyncio.wait_for(self._body(scope, protocol, length), body_deadline(length))
         except TimeoutError:
             # Not an answer of the app (no request id): the request never reached it.
-            protocol.response_bytes(408, [("content-type", "text/plain"), ("connection", "close")],
-                                    b"request body not received in time\n")
+            protocol.response_bytes(*bridge_error(408, "the request body was not received in time"))
             return
-        status, headers, payload = await asyncio.get_running_loop().run_in_executor(
-            self.pool, self._call, environ_of(scope, body))
+        environ = environ_of(scope, body)
+        if len(body) > LARGEST_BODY:  # chunked, and past every limit: judged by the bytes received
+            environ["CONTENT_LENGTH"] = str(len(body))
+            environ.pop("HTTP_TRANSFER_ENCODING", None)
+            environ["wsgi.input"] = io.BytesIO()
+        try:
+            status, headers, payload = await asyncio.get_running_loop().run_in_executor(
+                self.pool, self._call, environ)
+        except Exception:
+            # The app answers every error of its own; this is a failure around it (logged, with its cause).
+            logging.getLogger(__name__).exception("the app failed to answer %s", request_line(environ))
+            protocol.response_bytes(*bridge_error(500, "something went wrong on our side"))
+            return
+        if len(body) > LARGEST_BODY or (length is not None and length.isdigit() and int(length) > LARGEST_BODY):
+            headers = [*headers, ("connection", "close")]  # the rest of the body was never read
         protocol.response_bytes(status, headers, payload)
 
     @staticmethod
@@ -177,6 +208,16 @@ class WsgiBridge:
                 result.close()  # the app's own teardown (Flask's request context)
         status, headers = answered
         return int(status.split(" ", 1)[0]), list(headers), payload
+
+
+def bridge_error(status: int, message: str) -> tuple[int, list[tuple[str, str]], bytes]:
+    """An answer of the bridge itself, in the app's error shape (and with its safety headers); the
+    connection is closed after it, as the request's body may be left unread."""
+    code = HTTP_CODES.get(status, "internal_error")
+    body = json.dumps({"error": {"code": code, "message": message, "details": {}}}, separators=(",", ":"))
+    headers = [("content-type", "application/json"), *((k.lower(), v) for k, v in SAFETY_HEADERS.items()),
+               ("connection", "close")]
+    return status, headers, f"{body}\n".encode()
 
 
 def body_deadline(length: str | None) -> float:
@@ -259,12 +300,12 @@ def _warn_if_reports_behind(service: CredentialService, report_schema: str) -> N
               "until `credentials projections catch-up` has run", file=sys.stderr, flush=True)
 
 
-def serve(settings: Settings, host: str, port: int, workers: int | None = None) -> None:
+def serve(settings: Settings, host: str, port: int, workers: int | None = None, dev: bool = False) -> None:
     from granian.constants import HTTPModes, Interfaces
     from granian.http import HTTP1Settings
     from granian.server import Server
 
-    settings = with_tokens(settings)
+    settings = with_tokens(settings, dev)
     prepare_store(settings)
     workers = workers or settings.workers or default_workers()
     threads = settings.threads or default_threads()
@@ -279,4 +320,6 @@ def serve(settings: Settings, host: str, port: int, workers: int | None = None) 
         backpressure=max(64, 8 * threads),
         log_access=False,  # the app's own access log (AccessLog): with the request id
         workers_kill_timeout=30,
+        # A worker that dies (killed, out of memory) is replaced; granian's default ends the whole server.
+        respawn_failed_workers=True, respawn_interval=0.5,
     ).serve(target_loader=partial(load_worker, settings, threads))

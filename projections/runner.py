@@ -10,16 +10,25 @@ follower reports no progress for `stall_after` seconds (a lost connection it nev
 noticed, a lock it waits on forever, a hung thread), it logs that, kills the process and
 starts another, which resumes from the committed position. Killing is always safe: each
 page commits its rows and position together.
+
+A store that stops answering (a restart, an outage) ends the follower with a storage error; the
+supervisor starts another, which waits for the store like any new follower. The supervisor's
+own reading of the position fails then too: it says so once, opens its connections afresh at
+the next check, and carries on, so `projections run` outlives any outage.
 """
 
 from __future__ import annotations
 
 import logging
 import multiprocessing
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
+
+import psycopg
+from eventsourcing.persistence import InterfaceError, OperationalError
 
 from application.service import CredentialService
 from domain.policy import PolicyBook
@@ -28,6 +37,10 @@ from projections.lag import Lag
 from projections.projector import Projector
 
 log = logging.getLogger(__name__)
+
+# What a store or report tables that do not answer raise: the library's errors and the drivers' own.
+STORAGE_ERRORS = (OperationalError, InterfaceError, psycopg.OperationalError, psycopg.InterfaceError,
+                  sqlite3.OperationalError)
 
 
 def follow(projector: Projector, stop: threading.Event, *, idle_timeout: float = 5.0,
@@ -60,6 +73,7 @@ class Supervisor:
         worker = self.start_worker()
         last = (-1, -1.0)  # the position and heartbeat seen last, and when either last changed:
         changed_at = time.monotonic()
+        unanswered = False
         try:
             while not stop.wait(self.check_every):
                 now = time.monotonic()
@@ -67,7 +81,16 @@ class Supervisor:
                     log.warning("follower exited with code %s; starting another", worker.exitcode)
                     worker, changed_at = self._restart(worker), now
                     continue
-                lag = self.lag()
+                try:
+                    lag = self.lag()
+                except STORAGE_ERRORS as error:
+                    if not unanswered:
+                        log.warning("the store does not answer (%s); waiting for it", type(error).__name__)
+                    unanswered, changed_at = True, now  # an outage is no stall of the follower's
+                    continue
+                if unanswered:
+                    log.info("the store answers again")
+                    unanswered = False
                 seen = (lag.position, self.heartbeat())
                 if seen != last or lag.lag == 0:
                     last, changed_at = seen, now
@@ -103,15 +126,39 @@ def supervise(service: CredentialService, location: dict[str, str], stop: thread
         log.info("follower started (pid %s)", worker.pid)
         return worker
 
-    models = open_read_models(service, **location)
-    projector = Projector(service, models)
-    supervisor = Supervisor(start, projector.lag, lambda: float(heartbeat.value), stall_after=stall_after)
+    watch = Watch(service, location)
+    supervisor = Supervisor(start, watch.lag, lambda: float(heartbeat.value), stall_after=stall_after)
     try:
         supervisor.run(stop)
     finally:
-        projector.close()
-        models.close()
+        watch.close()
     return supervisor
+
+
+class Watch:
+    """The supervisor's view of the position: its own connections, opened afresh after one failed."""
+
+    def __init__(self, service: CredentialService, location: dict[str, str]) -> None:
+        self.service, self.location = service, location
+        self.projector: Projector | None = None
+
+    def lag(self) -> Lag:
+        if self.projector is None:
+            self.projector = Projector(self.service, open_read_models(self.service, **self.location))
+        try:
+            return self.projector.lag()
+        except STORAGE_ERRORS:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        projector, self.projector = self.projector, None
+        if projector is not None:
+            for close in (projector.close, projector.models.close):
+                try:
+                    close()
+                except Exception:  # a connection already lost: nothing to close cleanly
+                    log.debug("closing a lost connection failed", exc_info=True)
 
 
 def follow_in_process(env: dict[str, str], policy: PolicyBook, location: dict[str, str], page_size: int,

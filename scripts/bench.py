@@ -1,4 +1,4 @@
-"""Benchmarks of the credential service (benchmarks, never tests). One entry, seven sections:
+"""Benchmarks of the credential service (benchmarks, never tests). One entry, eight sections:
 
     python scripts/bench.py [options]                    commands and status as-of, in-process
     python scripts/bench.py http [options]               the API over HTTP, the real server
@@ -7,8 +7,10 @@
     python scripts/bench.py revisions [--members N]      the store-wide revisions report of a month
     python scripts/bench.py worklist [--members N]       who must act (the worklist), and a reminder run
     python scripts/bench.py import [--members N]         a register imported by the bulk path, beside a raw COPY
+    python scripts/bench.py faults [--down S] [--crash]  writes through a PostgreSQL restart: 5xx, lost, doubled
 
-Each runs on CREDENTIALS_DATABASE_URL (PostgreSQL expected for all but the first), in
+Each but `faults` (which makes a private PostgreSQL cluster of its own) runs on
+CREDENTIALS_DATABASE_URL (PostgreSQL expected for all but the first), in
 a fresh schema or file removed at the end, beside a raw baseline measured in the same run;
 its last output line is JSON. `python scripts/bench.py SECTION --help` tells the options.
 The sections live in scripts/benchmarks/.
@@ -37,9 +39,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from benchmarks.worklist import main as run
     elif section == "import":
         from benchmarks.imports import main as run
+    elif section == "faults":
+        from benchmarks.faults import main as run
     else:
         raise SystemExit(f"bench.py: unknown section {section!r}: expected commands, http, servers, "
-                         f"projections, revisions, worklist or import\n{__doc__}")
+                         f"projections, revisions, worklist, import or faults\n{__doc__}")
     return run(args)
 
 

@@ -36,7 +36,7 @@ from application.service import CredentialService
 from application.settings import Settings
 from web import create_app
 
-TOKEN = "profile-token"
+TOKEN = "profile-token-0123456789abcdefghijkl"  # 32 characters at least, as every token
 KINDS = ("health", "status", "post")
 TODAY = datetime.now(UTC).date()
 

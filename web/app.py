@@ -13,11 +13,13 @@ from application.service import CredentialService
 from application.settings import Settings
 from web.auth import TokenBook
 from web.dashboard import install_dashboard
+from web.dashboard.imports_page import FORM_OVERHEAD
 from web.endpoint import TOKENS
 from web.errors import install_error_handling
+from web.limits import RequestLimits, refuse_marked
 from web.routes.audits import audits
 from web.routes.deadlines import deadlines
-from web.routes.imports import imports
+from web.routes.imports import MAX_IMPORT_BYTES, imports
 from web.routes.members import members
 from web.routes.policy import policy
 from web.routes.reports import reports
@@ -27,6 +29,9 @@ from web.routes.what_if import what_if
 from web.services import EXTENSION, ServiceProvider
 
 MAX_BODY_BYTES = 1024 * 1024
+# The largest body any endpoint takes (a register to import, as a file in the staff page's form):
+# a chunked body is read no further than one byte past it (see web.limits).
+LARGEST_BODY = max(MAX_BODY_BYTES, MAX_IMPORT_BYTES + FORM_OVERHEAD)
 
 
 class ContractJSON(DefaultJSONProvider):
@@ -62,6 +67,8 @@ def create_app(settings: Settings | None = None, service: CredentialService | No
     app.extensions[EXTENSION] = ServiceProvider(settings, service)
     app.extensions[TOKENS] = tokens
     install_error_handling(app)
+    app.wsgi_app = RequestLimits(app.wsgi_app, LARGEST_BODY)  # type: ignore[method-assign]
+    app.before_request(refuse_marked)
     for blueprint in (members, what_if, audits, deadlines, policy, reports, system, imports, rosters):
         app.register_blueprint(blueprint)
     install_dashboard(app, tokens, settings)

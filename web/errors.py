@@ -16,9 +16,9 @@ from enum import Enum
 from typing import Any
 
 from eventsourcing.persistence import InterfaceError, OperationalError
-from flask import Flask, Response, g, jsonify
+from flask import Flask, Response, g, jsonify, request
 from marshmallow import ValidationError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from domain.errors import (
     ActivityNotFound,
@@ -60,9 +60,16 @@ HTTP_CODES = {
     404: "not_found",
     405: "method_not_allowed",
     406: "not_acceptable",
-    413: "payload_too_large",
+    408: "request_timeout",
+    413: "body_too_large",
+    414: "uri_too_long",
     415: "unsupported_media_type",
+    431: "headers_too_large",
 }
+# On every answer: no browser may guess another media type than the one sent (a JSON answer echoing
+# a member id is never run as HTML), and no cache may keep it (it is one staff member's view of
+# personal records, true only now).
+SAFETY_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
 
 
 class ApiError(Exception):
@@ -129,6 +136,11 @@ def handle_error(error: Exception) -> Response:
         return error_response(_domain_status(error), error.code, error.message, error.details)
     if isinstance(error, ValidationError):
         return error_response(400, "invalid_input", "the request does not match the contract", error.messages)
+    if isinstance(error, RequestEntityTooLarge):
+        limit = request.max_content_length
+        return error_response(413, HTTP_CODES[413], f"the request body is larger than {limit:,} bytes"
+                              if limit is not None else "the request body is too large",
+                              {"max_bytes": limit} if limit is not None else None)
     if isinstance(error, HTTPException) and error.code is not None and error.code < 500:
         headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
         code = HTTP_CODES.get(error.code, "http_error")
@@ -151,6 +163,8 @@ def handle_error(error: Exception) -> Response:
 
 def _tag_response(response: Response) -> Response:
     response.headers[REQUEST_ID_HEADER] = request_id()
+    for name, value in SAFETY_HEADERS.items():
+        response.headers.setdefault(name, value)  # a page's own Cache-Control (its stylesheet's) stands
     return response
 
 

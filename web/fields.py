@@ -1,13 +1,20 @@
-"""The contract's value formats as marshmallow fields, used for input and output alike.
+r"""The contract's value formats as marshmallow fields, used for input and output alike.
 
 Dates are `YYYY-MM-DD`, times ISO 8601 with an offset, money a string with two decimals,
 CECs a number with at most one decimal. Text refuses what no store can keep (NUL,
 lone surrogates), so odd input is a 400, never a storage error.
+
+Numbers given as text are ASCII digits only: Python's int() and Decimal() also read fullwidth
+and other scripts' digits ("２０２６"), underscores ("2_026") and blanks around, and `\d` in a
+pattern matches all of those digits too; none is what a client of the contract sends. Ids (a
+member's, an activity's, a version's) hold no control character: an id is echoed in answers,
+pages, headers and logs, where a CR or LF would start a new line.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -18,8 +25,10 @@ from marshmallow import fields, validate
 # years, grace + 6 months, ...) must never leave the calendar Python can represent.
 EARLIEST = date(1900, 1, 1)
 LATEST = date(2999, 12, 31)
-DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
-MONEY_PATTERN = re.compile(r"\d{1,7}(\.\d{1,2})?")
+DATE_PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+MONEY_PATTERN = re.compile(r"[0-9]{1,7}(\.[0-9]{1,2})?")
+WHOLE_PATTERN = re.compile(r"[0-9]{1,12}")
+QUANTITY_PATTERN = re.compile(r"[0-9]{1,12}(\.[0-9]{1,12})?")
 TEXT_LIMIT = 500
 
 
@@ -93,13 +102,32 @@ class Money(fields.Field[Decimal]):
             raise self.make_error("invalid") from None
 
 
+class Integer(fields.Integer):
+    """A whole number: a JSON integer (never a boolean), or text of ASCII digits only (a query's)."""
+
+    default_error_messages = {"invalid": "Not a whole number: expected the digits 0-9 only."}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        if isinstance(value, bool) or (isinstance(value, str) and not WHOLE_PATTERN.fullmatch(value)):
+            raise self.make_error("invalid")
+        number: int = super()._deserialize(value, attr, data, **kwargs)
+        return number
+
+
 class Number(fields.Decimal):
-    """A non-negative quantity (hours, units, a rate); read exactly, as a Decimal.
+    """A non-negative quantity (hours, units, a rate); read exactly, as a Decimal: a JSON number,
+    or text of ASCII digits with an optional decimal part.
 
     Bounded so no arithmetic on it can overflow a Decimal context."""
 
     def __init__(self, maximum: int = 100_000, **kwargs: Any) -> None:
         super().__init__(allow_nan=False, validate=validate.Range(min=0, max=maximum), **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Decimal:
+        if isinstance(value, str) and not QUANTITY_PATTERN.fullmatch(value):
+            raise self.make_error("invalid")
+        quantity: Decimal = super()._deserialize(value, attr, data, **kwargs)
+        return quantity
 
     # A number out, not marshmallow's Decimal: Flask would write a Decimal as a string.
     def _serialize(  # type: ignore[override]
@@ -150,6 +178,24 @@ class Text(fields.String):
         text = super()._deserialize(value, attr, data, **kwargs)
         if not _storable(text):
             raise self.make_error("unstorable")
+        return text
+
+
+def _has_control(text: str) -> bool:
+    # Cc: C0 (CR, LF, TAB, ...), DEL and C1 (NEL, ...); Zl, Zp: the line and paragraph separators.
+    return any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in text)
+
+
+class Identifier(Text):
+    """An id given in a path or named in a body (a member's, an activity's, a version's): text, and
+    no control character or line separator."""
+
+    default_error_messages = {"control": "An id may not contain control characters or line breaks."}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if _has_control(text):
+            raise self.make_error("control")
         return text
 
 

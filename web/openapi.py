@@ -30,8 +30,10 @@ ERROR_MEANINGS = {
          "(`activity_not_found`) or policy version (`policy_version_not_found`).",
     409: "Another request changed the member (or the policy register) at the same time, safe to retry; or the "
          "policy version's name is taken (`version_exists`).",
-    413: "The body is too large.",
+    413: "The body is larger than the operation takes (`body_too_large`), whatever its transfer encoding.",
+    414: "The request target (path and query) is longer than any request needs (`uri_too_long`).",
     422: "Well-formed, but refused by a rule; `code` names the rule.",
+    431: "The request headers are larger than any request needs (`headers_too_large`).",
     500: "Unexpected; the body carries a request id, the cause is logged.",
     503: "The event store is not answering (`storage_unavailable`), or, for reports, the report tables are "
          "still catching up with it (`read_models_behind`); retry later.",
@@ -43,7 +45,7 @@ def _path(rule: str) -> str:
 
 
 def _errors(op: Operation) -> dict[str, Any]:
-    statuses = {400, 500, 503, *op.refusals} - set(op.also)
+    statuses = {400, 414, 431, 500, 503, *op.refusals} - set(op.also)  # 414, 431: web.limits, before any endpoint
     if op.permission is not None:
         statuses |= {401, 403}
     if op.body is not None or op.raw_body is not None:

@@ -10,6 +10,10 @@ from application.settings import Settings
 from web import create_app
 from web.auth import TokenBook, TokenConfigError
 
+# Configured tokens are at least 32 characters long (web.auth.MIN_TOKEN_LENGTH).
+FROM_ENV = "from-env-0123456789abcdefghijklmnop"
+NAMED = "named-token-0123456789abcdefghijklm"
+
 
 @pytest.fixture
 def api(make_service) -> Api:
@@ -114,15 +118,14 @@ def test_with_no_tokens_configured_nothing_protected_is_open(make_service) -> No
 
 
 def test_tokens_come_from_the_environment(make_service) -> None:
-    settings = Settings.from_environment({"CREDENTIALS_TOKENS": "reporter:from-env, staff:also:with:colons"})
+    settings = Settings.from_environment({"CREDENTIALS_TOKENS": f"reporter:{FROM_ENV}, staff:ana:{NAMED}"})
     client = create_app(settings, make_service()).test_client()
-    assert client.get("/reports/audits?year=2026", headers={"Authorization": "Bearer from-env"}).status_code == 200
-    assert client.get("/reports/audits?year=2026",
-                      headers={"Authorization": "Bearer also:with:colons"}).status_code == 200
+    assert client.get("/reports/audits?year=2026", headers={"Authorization": f"Bearer {FROM_ENV}"}).status_code == 200
+    assert client.get("/reports/audits?year=2026", headers={"Authorization": f"Bearer {NAMED}"}).status_code == 200
 
 
 @pytest.mark.parametrize("config", ["staff", "admin:sekrit-1", "staff:", ":sekrit-1", "staff: ",
-                                    "staff:ok,boss:sekrit-1", "sekrit-1"])
+                                    f"staff:{FROM_ENV},boss:sekrit-1", "sekrit-1"])
 def test_a_malformed_token_configuration_is_refused_without_echoing_tokens(config: str) -> None:
     with pytest.raises(TokenConfigError) as raised:
         TokenBook.parse(config)
@@ -130,7 +133,73 @@ def test_a_malformed_token_configuration_is_refused_without_echoing_tokens(confi
 
 
 def test_token_book_never_shows_its_tokens() -> None:
-    book = TokenBook.parse("staff:very-secret")
-    assert "very-secret" not in repr(book)
-    assert book.role_of("very-secret") == "staff"
-    assert book.role_of("very-secre") is None
+    book = TokenBook.parse(f"staff:{NAMED}")
+    assert NAMED not in repr(book)
+    assert book.role_of(NAMED) == "staff"
+    assert book.role_of(NAMED[:-1]) is None
+
+
+def _refusal(config: str) -> str:
+    with pytest.raises(TokenConfigError) as raised:
+        TokenBook.parse(config)
+    return str(raised.value)
+
+
+def test_a_token_shorter_than_32_characters_is_refused_without_echoing_it() -> None:
+    """issue 14: `staff:a` was accepted."""
+    message = _refusal(f"reporter:{FROM_ENV},staff:sekrit-0123456789abcdefghijk")  # 31 characters
+    assert "entry 2" in message
+    assert "shorter than 32" in message
+    assert "sekrit" not in message
+    assert TokenBook.parse(f"staff:{'x' * 32}").role_of("x" * 32) == "staff"
+
+
+def test_a_token_under_two_roles_is_refused_without_echoing_it() -> None:
+    """issue 14: the same token under two roles silently got the first."""
+    message = _refusal(f"reporter:{FROM_ENV},staff:{NAMED},auditor:{FROM_ENV}")
+    assert "entries 1 and 3" in message
+    assert "same token" in message
+    assert FROM_ENV not in message
+
+
+def test_a_token_twice_under_one_role_is_refused_too() -> None:
+    assert "same token" in _refusal(f"staff:ana:{NAMED},staff:ben:{NAMED}")
+
+
+def test_a_swapped_token_role_entry_is_refused_without_echoing_the_token() -> None:
+    """issue 14: `token:role` printed the token as an unknown role."""
+    message = _refusal(f"{NAMED}:staff")
+    assert NAMED not in message
+    assert "named-token" not in message
+    assert "token:role" in message
+
+
+def test_a_token_never_contains_a_colon() -> None:
+    """http-api.md 1.1: an entry is `role:token` or `role:name:token`; a fourth part is malformed."""
+    message = _refusal(f"staff:ana:extra:{NAMED}")
+    assert "role:name:token" in message
+    assert "extra" not in message
+    assert NAMED not in message
+
+
+def test_an_entry_may_name_its_holder() -> None:
+    book = TokenBook.parse(f"staff:ana.lopez:{NAMED},reporter:{FROM_ENV}")
+    assert book.asker(NAMED) is not None
+    assert (book.asker(NAMED).role, book.asker(NAMED).recorded_by) == (
+        "staff", "ana.lopez")
+    assert book.asker(FROM_ENV) is not None
+    assert book.asker(FROM_ENV).recorded_by == "reporter"
+
+
+@pytest.mark.parametrize("name", ["system", "import", "cli", "ana lopez", "-ana", "a" * 65])
+def test_a_token_may_not_be_named_as_the_service_records_its_own_facts_or_oddly(name: str) -> None:
+    """`system` and `import` say who recorded the facts no token asked for: no token may claim them."""
+    message = _refusal(f"staff:{name}:{NAMED}")
+    assert "name" in message
+    assert NAMED not in message
+
+
+def test_a_token_with_a_space_or_outside_printable_ascii_is_refused() -> None:
+    """A token an Authorization header cannot carry as configured would never match."""
+    for token in (f"{NAMED} x", f"{NAMED}é"):
+        assert NAMED not in _refusal(f"staff:{token}")

@@ -7,7 +7,7 @@ import logging
 import sys
 
 import pytest
-from api_support import TOKEN_CONFIG, Api, api_on, refused
+from api_support import TOKEN_CONFIG, TOKENS, Api, api_on, refused
 from flask import Flask
 
 from application.service import CredentialService
@@ -40,7 +40,7 @@ def test_every_answer_carries_a_request_id(api: Api) -> None:
 
 def test_an_oversized_body_answers_413(api: Api) -> None:
     body = {"certification": "CPT", "certified_on": "2024-03-01", "name": "x" * 2_000_000}
-    refused(api.post("/members/m-1/certifications", body), 413, "payload_too_large")
+    refused(api.post("/members/m-1/certifications", body), 413, "body_too_large")
 
 
 def test_an_unexpected_failure_answers_a_generic_500_and_logs_the_cause(
@@ -68,7 +68,7 @@ def test_when_storage_does_not_answer_health_is_503_and_requests_503() -> None:
     health = client.get("/health")
     assert health.status_code == 503
     assert health.get_json() == {"status": "unavailable"}
-    response = client.get("/members/m-1/status", headers={"Authorization": "Bearer staff-secret-token"})
+    response = client.get("/members/m-1/status", headers={"Authorization": f"Bearer {TOKENS['staff']}"})
     assert response.status_code == 503
     assert response.get_json()["error"]["code"] == "storage_unavailable"
 

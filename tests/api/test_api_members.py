@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from api_support import Api, api_on, refused
+from api_support import TOKENS, Api, api_on, refused
 
 
 @pytest.fixture
@@ -106,14 +106,14 @@ def test_a_malformed_body_answers_400_naming_the_field(api: Api, body: dict, fie
 @pytest.mark.parametrize("raw", ["{", "", "[1, 2", "nul", "[" * 100_000 + "]" * 100_000])
 def test_bad_json_answers_400(api: Api, raw: str) -> None:
     response = api.client.post("/members/m-1/certifications", data=raw, content_type="application/json",
-                               headers={"Authorization": "Bearer staff-secret-token"})
+                               headers={"Authorization": f"Bearer {TOKENS['staff']}"})
     refused(response, 400, "malformed_json")
 
 
 @pytest.mark.parametrize("body", [[], "CPT", 12, None])
 def test_a_body_that_is_not_an_object_answers_400(api: Api, body: object) -> None:
     response = api.client.post("/members/m-1/certifications", data=json.dumps(body),
-                               content_type="application/json", headers={"Authorization": "Bearer staff-secret-token"})
+                               content_type="application/json", headers={"Authorization": f"Bearer {TOKENS['staff']}"})
     refused(response, 400, "invalid_input")
 
 

@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 import pytest
-from api_support import Api, api_on, refused
+from api_support import TOKENS, Api, api_on, refused
 
 BUILT_IN = "2012-06-01"
 # The values http-api.md 1.1 shows for every version (a version may list more).
@@ -141,7 +141,7 @@ def test_a_malformed_adoption_answers_400_and_records_nothing(api: Api, body: An
     """http-api.md, Errors: a body that does not match the contract (not an object, a missing field, a bad date) is
     a 400."""
     response = api.client.post("/policy/versions", data=json.dumps(body), content_type="application/json",
-                               headers={"Authorization": "Bearer staff-secret-token"})
+                               headers={"Authorization": f"Bearer {TOKENS['staff']}"})
     refused(response, 400, "invalid_input")
     assert [v["version"] for v in api.versions()] == [BUILT_IN]
 

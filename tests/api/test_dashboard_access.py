@@ -169,7 +169,7 @@ def test_every_worker_accepts_the_cookie_and_changed_tokens_end_it(memory_servic
     other = second.test_client()
     other.set_cookie(COOKIE, cookie.value)
     assert other.get("/dashboard").status_code == 200
-    rotated_tokens = f"staff:a-new-token,reporter:{TOKENS['reporter']}"
+    rotated_tokens = f"staff:a-new-token-0123456789abcdefghijk,reporter:{TOKENS['reporter']}"
     rotated = create_app(Settings(tokens=rotated_tokens), memory_service).test_client()
     rotated.set_cookie(COOKIE, cookie.value)
     assert rotated.get("/dashboard").status_code == 303

@@ -171,3 +171,13 @@ def test_withdrawing_an_unknown_version_is_refused_and_records_nothing(
     assert code == 1
     assert json.loads(err)["error"]["code"] == "policy_version_not_found"
     assert versions(service) == [BUILT_IN]
+
+
+def test_a_version_adopted_or_withdrawn_by_the_command_is_recorded_by_cli(
+        service: CredentialService, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """http-api.md 1.1: every recorded fact records who recorded it; a `credentials` command has no token."""
+    assert run(capsys, "policy", "adopt", str(written(tmp_path, "2020.toml", GOOD_TOML)))[0] == 0
+    assert run(capsys, "policy", "withdraw", "2020-01-01", "--reason", "adopted in error")[0] == 0
+    register = service.policy_register()
+    assert register is not None
+    assert [f.recorded_by for f in register.facts][-2:] == ["cli", "cli"]

@@ -61,7 +61,9 @@ def test_a_value_that_cannot_be_right_is_refused_naming_its_variable(variable: s
 def _reads_the_environment(path: Path) -> bool:
     tree = ast.parse(path.read_text(), str(path))
     for node in ast.walk(tree):
-        if isinstance(node, ast.Attribute) and node.attr in {"environ", "getenv", "putenv", "unsetenv"}:
+        # `os.environ`, `os.getenv`...; a WSGI `request.environ` is not the process environment.
+        if (isinstance(node, ast.Attribute) and node.attr in {"environ", "getenv", "putenv", "unsetenv"}
+                and isinstance(node.value, ast.Name) and node.value.id == "os"):
             return True
         if isinstance(node, ast.ImportFrom) and node.module == "os" and any(
                 alias.name in {"environ", "getenv", "putenv"} for alias in node.names):

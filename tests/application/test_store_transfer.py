@@ -188,3 +188,20 @@ def test_a_malformed_file_is_refused_with_its_line_and_records_nothing(
         restore_store(service, spoil(small_export), batch_size=1)
     assert (refusal.value.line, problem in refusal.value.problem) == (line, True), refusal.value
     assert not service.recorder.max_notification_id()
+
+
+def test_a_store_with_a_dashboard_session_ended_restores_with_that_session_still_ended(
+        service: CredentialService, clock: StepClock, empty_store: str, tmp_path: Path) -> None:
+    """A signed-out session is a fact of the store too: exported, restored, and still ended there."""
+    service.certify("m-1", "CPT", date(2020, 1, 6))
+    service.end_session("a-session-id")
+    path = tmp_path / "store.ndjson"
+    with path.open("w", encoding="utf-8") as out:
+        export_store(service, out)
+    restored = CredentialService(database_url=empty_store, clock=service.clock)
+    try:
+        restore_store(restored, path)
+        assert restored.session_ended("a-session-id")
+        assert not restored.session_ended("another-session-id")
+    finally:
+        restored.close()

@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from server_support import CLI, STAFF_TOKEN, Server, free_port, start_server, stop
+from server_support import CLI, REPORTER_TOKEN, STAFF_TOKEN, Server, free_port, start_server, stop
 
 
 @pytest.fixture
 def server(backend: str, tmp_path: Path) -> Iterator[Server]:
-    running = start_server(backend, tmp_path / "server.log", f"staff:{STAFF_TOKEN},reporter:e2e-reporter")
+    running = start_server(backend, tmp_path / "server.log", f"staff:{STAFF_TOKEN},reporter:{REPORTER_TOKEN}")
     yield running
     stop(running)
     assert running.process.returncode == 0, running.log.read_text()
@@ -43,7 +43,7 @@ def test_a_real_server_serves_the_contract(server: Server, backend: str) -> None
     assert json.loads(cli.stdout)["status"] == "active"
     assert server.request("GET", "/members/e2e-1/status", token=None)[0] == 401
     assert server.request("POST", "/members/e2e-1/renewals", {"submitted_on": "2026-01-10"},
-                          token="e2e-reporter")[0] == 403
+                          token=REPORTER_TOKEN)[0] == 403
     status, _, error = server.request("POST", "/members/e2e-1/activities", {"category": "cpr", "title": "CPR",
                                                                             "completed_on": "2025-01-10", "hours": 1})
     assert (status, error["error"]["code"]) == (422, "not_accepted_category")
@@ -77,8 +77,8 @@ def test_a_real_server_under_simultaneous_claims(server: Server) -> None:
     assert sorted(e["data"]["activity_id"] for e in history["events"] if e["type"] == "ActivityClaimed") == accepted
 
 
-def test_without_tokens_serve_prints_a_development_token(tmp_path: Path) -> None:
-    server = start_server(f"sqlite:///{tmp_path}/dev.db", tmp_path / "dev.log", tokens=None)
+def test_with_dev_and_no_tokens_serve_prints_a_development_token(tmp_path: Path) -> None:
+    server = start_server(f"sqlite:///{tmp_path}/dev.db", tmp_path / "dev.log", tokens=None, dev=True)
     try:
         printed = re.search(r"Authorization: Bearer (\S+)", server.log.read_text())
         assert printed is not None
@@ -86,6 +86,31 @@ def test_without_tokens_serve_prints_a_development_token(tmp_path: Path) -> None
         assert server.request("GET", "/reports/audits?year=2026", token="staff")[0] == 401
     finally:
         stop(server)
+
+
+def test_without_tokens_serve_refuses_to_start_unless_given_dev(tmp_path: Path) -> None:
+    """issue 14: with no tokens the server started anyway, every protected request then refused."""
+    env = {**os.environ, "CREDENTIALS_DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}
+    env.pop("CREDENTIALS_TOKENS", None)
+    done = subprocess.run([*CLI, "serve", "--port", str(free_port())], env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 2
+    assert "CREDENTIALS_TOKENS is not set" in done.stderr
+    assert "--dev" in done.stderr
+    assert "Bearer" not in done.stderr
+
+
+@pytest.mark.parametrize("tokens", ["staff:short-secret-x", f"staff:{'s' * 31}x,auditor:{'s' * 31}x",
+                                    f"{'s' * 31}x:staff"])
+def test_serve_refuses_a_short_repeated_or_swapped_token_without_printing_it(tmp_path: Path, tokens: str) -> None:
+    """issue 14: `staff:a` was accepted, a token under two roles got the first, `token:role` printed the token."""
+    env = {**os.environ, "CREDENTIALS_DATABASE_URL": f"sqlite:///{tmp_path}/x.db", "CREDENTIALS_TOKENS": tokens}
+    done = subprocess.run([*CLI, "serve", "--dev", "--port", str(free_port())], env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 2
+    assert "CREDENTIALS_TOKENS entr" in done.stderr
+    assert "short-secret" not in done.stderr
+    assert "s" * 31 not in done.stderr
 
 
 def test_serve_refuses_a_malformed_configuration(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ the head and the body are read outside the app's threads, within their timeouts.
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
@@ -80,6 +81,17 @@ def health_wait(port: int) -> float:
     return time.perf_counter() - began
 
 
+def timed_out(answer: bytes) -> bool:
+    """Whether `answer` is the bridge's 408, in the error shape, neither sniffed nor stored."""
+    head, _, body = answer.partition(b"\r\n\r\n")
+    headers = {name.lower(): value for name, _, value in
+               (line.partition(": ") for line in head.decode("latin-1").split("\r\n")[1:])}
+    return (headers.get("content-type") == "application/json" and headers.get("x-content-type-options") == "nosniff"
+            and headers.get("cache-control") == "no-store"
+            and json.loads(body)["error"].keys() == {"code", "message", "details"}
+            and json.loads(body)["error"]["code"] == "request_timeout")
+
+
 def test_slow_clients_neither_delay_others_nor_stay_forever(server: Server) -> None:
     port = int(server.base.rsplit(":", 1)[1])
     clients = [SlowClient(port, kind) for kind in ("head", "body") for _ in range(SLOW)]
@@ -104,6 +116,8 @@ def test_slow_clients_neither_delay_others_nor_stay_forever(server: Server) -> N
         assert [client.is_alive() for client in clients] == [False] * len(clients)
         assert all(client.answer == b"" for client in clients if client.kind == "head")
         assert all((client.answer or b"").startswith(b"HTTP/1.1 408") for client in clients if client.kind == "body")
+        # ... in the contract's error shape, as every refusal (before, a line of text/plain).
+        assert all(timed_out(client.answer or b"") for client in clients if client.kind == "body")
         assert health_wait(port) < 1.0
     finally:
         for client in clients:

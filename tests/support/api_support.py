@@ -12,8 +12,9 @@ from application.service import CredentialService
 from application.settings import Settings
 from web import create_app
 
-TOKENS = {"staff": "staff-secret-token", "auditor": "auditor-secret-token", "reporter": "reporter-secret-token",
-          "provider": "provider-secret-token"}
+# Each at least 32 characters, as a configured token must be (web.auth.MIN_TOKEN_LENGTH).
+TOKENS = {"staff": "staff-secret-token-0123456789abcdef", "auditor": "auditor-secret-token-0123456789abcdef",
+          "reporter": "reporter-secret-token-0123456789abcdef", "provider": "provider-secret-token-0123456789abcdef"}
 TOKEN_CONFIG = ",".join(f"{role}:{token}" for role, token in TOKENS.items())
 
 

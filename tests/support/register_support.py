@@ -106,7 +106,10 @@ def histories(service: CredentialService) -> dict[str, list[CredentialFact]]:
 
 
 # What a fact records that only says where and when it was stored, not what happened.
-STORAGE_FIELDS = {"originator_id", "originator_version", "timestamp", "idempotency_key", "request_hash", "member_id"}
+# Not a fact's content: where and when it was stored, under which key, and who recorded it (an import
+# records as "import", a command as whoever asked).
+STORAGE_FIELDS = {"originator_id", "originator_version", "timestamp", "idempotency_key", "request_hash", "member_id",
+                  "recorded_by"}
 
 
 def contents(facts: Iterable[CredentialFact]) -> list[tuple[str, dict[str, Any]]]:

@@ -17,7 +17,8 @@ from typing import Any
 
 from werkzeug.datastructures import Headers
 
-STAFF_TOKEN = "e2e-staff-token"
+STAFF_TOKEN = "e2e-staff-token-0123456789abcdefghij"  # 32 characters at least
+REPORTER_TOKEN = "e2e-reporter-token-0123456789abcdef"
 # The installed console command, as an operator runs it (beside this interpreter in the venv).
 INSTALLED = Path(sys.executable).with_name("credentials")
 CLI = [str(INSTALLED)] if INSTALLED.exists() else [sys.executable, "-m", "entrypoints.cli"]
@@ -52,14 +53,15 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start_server(database_url: str, log: Path, tokens: str | None) -> Server:
+def start_server(database_url: str, log: Path, tokens: str | None, *, dev: bool = False) -> Server:
     env = {**os.environ, "CREDENTIALS_DATABASE_URL": database_url}
     env.pop("CREDENTIALS_TOKENS", None)
     if tokens is not None:
         env["CREDENTIALS_TOKENS"] = tokens
     port = free_port()
     with log.open("wb") as out:
-        process = subprocess.Popen([*CLI, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "3"],
+        process = subprocess.Popen([*CLI, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "3",
+                                    *(["--dev"] if dev else [])],
                                    env=env, stdout=out, stderr=subprocess.STDOUT)
     server = Server(f"http://127.0.0.1:{port}", process, log)
     deadline = time.monotonic() + 30

@@ -13,6 +13,13 @@ neither read it nor make the browser send it. Every form that changes something 
 hidden field, checked in constant time: 400 when it is missing or wrong. The login form comes
 before any session, so it has no token to carry: it is refused when posted from another site
 (its Origin), and it needs a token that only its holder knows anyway.
+
+A session ends for good when its holder signs out: the session's random id is recorded as ended
+in the store (application.session_revocations), which every request of a session asks, so a copy
+of the cookie saved before opens nothing afterwards, in any worker or process. It also ends 30
+minutes after its last request (IDLE_TIMEOUT) and 8 hours after signing in (SESSION_LIFETIME),
+however busy: the cookie carries both times, signed, and its expiry is never moved past the
+eight hours. Times are the service's clock's.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -36,9 +43,15 @@ from web.auth import ROLE_PERMISSIONS, Permission, TokenBook, authorize, token_d
 from web.dashboard.blueprint import dashboard
 from web.endpoint import TOKENS
 from web.errors import ApiError
+from web.services import service
 
-SESSION_LIFETIME = timedelta(hours=8)  # a working day: then the token is asked for again
+SESSION_LIFETIME = timedelta(hours=8)  # a working day from signing in: then the token is asked for again
+IDLE_TIMEOUT = timedelta(minutes=30)  # a screen left signed in ends sooner
+# The last request's time is written into the cookie at most this often (a new cookie each time):
+# the idle timeout is judged to within it.
+SEEN_STEP = timedelta(minutes=1)
 ROLE, TAG, CSRF = "role", "token_tag", "csrf_token"
+SESSION_ID, SIGNED_IN, SEEN = "session_id", "signed_in_at", "seen_at"  # the times: POSIX seconds
 CSRF_FIELD = "csrf_token"  # the hidden field of every form that changes something
 # What a role needs to sign in at all: every role with a page may read members, so one that may not
 # (a provider's) is refused at the login form rather than given a session no page would admit.
@@ -87,6 +100,15 @@ class PageSessions(SecureCookieSessionInterface):
         if session or session.modified or session.accessed:
             super().save_session(app, session, response)  # type: ignore[arg-type]
 
+    def get_expiration_time(self, app: Flask, session: SessionMixin) -> datetime | None:
+        """The cookie's expiry: when the session's eight hours end, never later (Flask's own would
+        give eight hours from each answer). What is left is measured on the service's clock, the
+        expiry written on the browser's."""
+        left = g.get("session_left")
+        if isinstance(left, timedelta):
+            return datetime.now(UTC) + left
+        return super().get_expiration_time(app, session)
+
 
 def configure_sessions(app: Flask, book: TokenBook, settings: Settings) -> None:
     app.secret_key = session_secret(book, settings.secret_key)
@@ -98,6 +120,9 @@ def configure_sessions(app: Flask, book: TokenBook, settings: Settings) -> None:
         # Set behind a TLS-terminating proxy: the browser then sends the cookie over HTTPS only.
         SESSION_COOKIE_SECURE=settings.secure_cookies,
         PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME,
+        # The cookie is sent again only when the session changed (its last request's time, at most
+        # once every SEEN_STEP), not with every answer.
+        SESSION_REFRESH_EACH_REQUEST=False,
     )
 
 
@@ -116,8 +141,35 @@ def _session_role() -> str | None:
     role, tag = session.get(ROLE), session.get(TAG)
     if not isinstance(role, str) or not isinstance(tag, str):
         return None
-    matches = [r for r, digest in _book().entries if hmac.compare_digest(_tag(digest), tag)]
-    return role if role in matches else None
+    if not _session_lasts():
+        return None
+    book = _book()
+    matches = [place for place, (_, digest) in enumerate(book.entries) if hmac.compare_digest(_tag(digest), tag)]
+    for place in matches:
+        if book.entries[place][0] == role:
+            g.recorded_by = book.recorded_by(place)  # who the facts this request records are recorded by
+            return role
+    return None
+
+
+def _session_lasts() -> bool:
+    """Whether the session is neither signed out of, idle past IDLE_TIMEOUT, nor older than
+    SESSION_LIFETIME; if it lasts, this request counts as its latest."""
+    session_id, signed_in_at, seen_at = session.get(SESSION_ID), session.get(SIGNED_IN), session.get(SEEN)
+    if not isinstance(session_id, str) or not isinstance(signed_in_at, int) or not isinstance(seen_at, int):
+        return False  # made before sessions had ids and times: signed in again
+    now = service().clock()
+    signed_in, seen = _moment(signed_in_at), _moment(seen_at)
+    if now - signed_in >= SESSION_LIFETIME or now - seen >= IDLE_TIMEOUT or service().session_ended(session_id):
+        return False
+    g.session_left = signed_in + SESSION_LIFETIME - now
+    if now - seen >= SEEN_STEP:
+        session[SEEN] = int(now.timestamp())
+    return True
+
+
+def _moment(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
 
 
 def _may(role: str, permission: Permission) -> None:
@@ -246,6 +298,10 @@ def login_submit() -> Any:
     session.permanent = True  # expires after SESSION_LIFETIME, not only when the browser closes
     session[ROLE] = role
     session[TAG] = _tag(token_digest(token))
+    now = int(service().clock().timestamp())
+    session[SESSION_ID] = secrets.token_urlsafe(32)  # what signing out records as ended
+    session[SIGNED_IN] = session[SEEN] = now
+    g.session_left = SESSION_LIFETIME
     return redirect(_landing(role, wanted), 303)
 
 
@@ -255,5 +311,7 @@ def logout() -> BaseResponse:
         raise ApiError(403, "forbidden", "a logout from another site is refused")
     if _session_role() is not None:  # signing out of an expired session forges nothing
         check_csrf()
+        # For good: a copy of the cookie kept elsewhere is refused from now on, by every worker.
+        service().end_session(session[SESSION_ID])
     session.clear()
     return redirect(url_for("dashboard.login"), 303)

@@ -20,7 +20,7 @@ from web.fields import EARLIEST, LATEST
 
 T = TypeVar("T")
 
-MONTH = re.compile(r"(\d{4})-(\d{2})")
+MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")  # ASCII digits: `\d` also matches "２０２６"
 LAST_PAGE = 1_000_000
 
 

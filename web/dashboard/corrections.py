@@ -21,7 +21,7 @@ from domain.corrections import activity_in_force
 from domain.events import ActivityClaimed, Evidence
 from domain.guards import check_amendable
 from domain.rules import ActivityClaim, claim_of
-from web.auth import Permission
+from web.auth import Permission, recorded_by
 from web.dashboard import data
 from web.dashboard.access import form, page
 from web.dashboard.blueprint import REFUSALS, Refusal, dashboard, refusal_of
@@ -43,7 +43,7 @@ def _back_to(member_id: str) -> BaseResponse:
 def withdrawal(member_id: str) -> tuple[str, int] | BaseResponse:
     try:
         command = WithdrawFact(member_id, **read_form(WithdrawalBody))
-        outcome = service().execute(command, submission_key())
+        outcome = service().execute(command, submission_key(), recorded_by())
     except REFUSALS as error:
         return member_page(member_id, refusal_of(error))
     if outcome.repeated:
@@ -68,7 +68,7 @@ def amend(member_id: str, activity_id: str) -> tuple[str, int] | BaseResponse:
         body = read_form(AmendmentBody)
         reason = body.pop("reason")
         outcome = service().execute(AmendActivity(member_id, activity_id, ActivityClaim(**body), reason),
-                                    submission_key())
+                                    submission_key(), recorded_by())
     except REFUSALS as error:
         return _amendment_page(member_id, activity_id, refusal_of(error))
     if outcome.repeated:

@@ -71,7 +71,7 @@ def _upload_sized(view: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return view(**values)
         except RequestEntityTooLarge:
-            too_large = ApiError(413, "payload_too_large", f"the file is larger than {MAX_IMPORT_BYTES // MEGABYTE} MB;"
+            too_large = ApiError(413, "body_too_large", f"the file is larger than {MAX_IMPORT_BYTES // MEGABYTE} MB;"
                                  " send it in parts or use `credentials import`", {"max_bytes": MAX_IMPORT_BYTES})
             return imports_page(refusal=refusal_of(too_large))  # the form could not be read: its box is unknown
 

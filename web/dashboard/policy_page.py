@@ -25,7 +25,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from application.commands import AdoptPolicyVersion, WithdrawPolicyVersion
 from domain.policy_register import VersionRecord
 from domain.policy_values import policy_values
-from web.auth import Permission
+from web.auth import Permission, recorded_by
 from web.dashboard import data
 from web.dashboard.access import form, page
 from web.dashboard.arguments import time_arg
@@ -166,7 +166,7 @@ def adopt_version() -> tuple[str, int] | BaseResponse:
     try:
         body = read_form(AdoptionBody, values=json_field("values"))
         command = AdoptPolicyVersion(body["version"], body["effective_from"], body["values"])
-        service().execute(command, submission_key())
+        service().execute(command, submission_key(), recorded_by())
     except REFUSALS as error:
         return policy_page(refusal_of(error), ADOPTION)
     flash(f"Policy version {command.version} adopted, in force from {command.effective_from}.")
@@ -181,7 +181,7 @@ def withdraw_version() -> tuple[str, int] | BaseResponse:
         if not version:
             raise invalid("version", "choose the version to withdraw")
         body = read_form(VersionWithdrawalBody)
-        service().execute(WithdrawPolicyVersion(version, body["reason"]), submission_key())
+        service().execute(WithdrawPolicyVersion(version, body["reason"]), submission_key(), recorded_by())
     except REFUSALS as error:
         return policy_page(refusal_of(error), WITHDRAWAL)
     flash(f"Policy version {version} withdrawn: from now on it governs nothing.")

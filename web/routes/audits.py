@@ -8,7 +8,7 @@ from flask import Blueprint
 
 from application.commands import DrawAuditSample, ReviewDocumentation, SelectForAudit
 from application.service import AuditSelectionReport
-from web.auth import Permission
+from web.auth import Permission, recorded_by
 from web.endpoint import Answer, Operation, endpoint
 from web.routes.members import COMMAND_REFUSALS, MEMBER, command_answer, outcome_status
 from web.schemas.commands import AuditBody, DocumentationBody, SelectionBody
@@ -25,7 +25,7 @@ audits = Blueprint("audits", __name__)
     Permission.AUDIT, MemberPath, body=AuditBody, idempotent=True, refusals=COMMAND_REFUSALS,
 ))
 def select_member(path: dict[str, str], body: dict[str, Any], idempotency_key: str | None) -> Answer:
-    outcome = service().execute(SelectForAudit(path["member_id"], **body), idempotency_key)
+    outcome = service().execute(SelectForAudit(path["member_id"], **body), idempotency_key, recorded_by())
     return command_answer(outcome, outcome_status(outcome))
 
 
@@ -36,7 +36,7 @@ def select_member(path: dict[str, str], body: dict[str, Any], idempotency_key: s
     description="Records DocumentationRejected for each rejected activity, then the audit's outcome (AuditReviewed).",
 ))
 def review_documentation(path: dict[str, str], body: dict[str, Any], idempotency_key: str | None) -> Answer:
-    outcome = service().execute(ReviewDocumentation(path["member_id"], **body), idempotency_key)
+    outcome = service().execute(ReviewDocumentation(path["member_id"], **body), idempotency_key, recorded_by())
     return command_answer(outcome, outcome_status(outcome))
 
 
@@ -51,5 +51,5 @@ def selection_document(report: AuditSelectionReport) -> dict[str, Any]:
                 "level, reproducibly from `seed`. Drawing again selects the same members and records nothing new.",
 ))
 def select_sample(body: dict[str, Any], idempotency_key: str | None) -> dict[str, Any]:
-    report = service().execute(DrawAuditSample(**body), idempotency_key)
+    report = service().execute(DrawAuditSample(**body), idempotency_key, recorded_by())
     return selection_document(report)

@@ -11,7 +11,7 @@ from application.member_export import member_export
 from application.service import CommandOutcome, HistoryEntry
 from domain.events import CredentialFact, CredentialOpened
 from domain.rules import ActivityClaim
-from web.auth import Permission
+from web.auth import Permission, recorded_by
 from web.endpoint import Answer, Operation, endpoint
 from web.schemas.commands import ActivityBody, AmendmentBody, CertificationBody, RenewalBody, WithdrawalBody
 from web.schemas.documents import (
@@ -48,7 +48,7 @@ def outcome_status(outcome: CommandOutcome) -> MemberStatus:
     description="The first certification opens the member's credential.",
 ))
 def certify(path: dict[str, str], body: dict[str, Any], idempotency_key: str | None) -> Answer:
-    outcome = service().execute(Certify(path["member_id"], **body), idempotency_key)
+    outcome = service().execute(Certify(path["member_id"], **body), idempotency_key, recorded_by())
     return command_answer(outcome, outcome_status(outcome))
 
 
@@ -65,7 +65,7 @@ def activity_answer(outcome: CommandOutcome) -> Answer:
     Permission.RECORD, MemberPath, body=ActivityBody, idempotent=True, refusals=COMMAND_REFUSALS,
 ))
 def claim_activity(path: dict[str, str], body: dict[str, Any], idempotency_key: str | None) -> Answer:
-    outcome = service().execute(ClaimActivity(path["member_id"], ActivityClaim(**body)), idempotency_key)
+    outcome = service().execute(ClaimActivity(path["member_id"], ActivityClaim(**body)), idempotency_key, recorded_by())
     return activity_answer(outcome)
 
 
@@ -74,7 +74,7 @@ def claim_activity(path: dict[str, str], body: dict[str, Any], idempotency_key: 
     Permission.RECORD, MemberPath, body=RenewalBody, idempotent=True, refusals=COMMAND_REFUSALS,
 ))
 def submit_renewal(path: dict[str, str], body: dict[str, Any], idempotency_key: str | None) -> Answer:
-    outcome = service().execute(SubmitRenewal(path["member_id"], **body), idempotency_key)
+    outcome = service().execute(SubmitRenewal(path["member_id"], **body), idempotency_key, recorded_by())
     return command_answer(outcome, outcome_status(outcome))
 
 
@@ -87,7 +87,7 @@ def submit_renewal(path: dict[str, str], body: dict[str, Any], idempotency_key: 
                 "withdrawal), `future_date` (`decided_on` after today).",
 ))
 def withdraw(path: dict[str, str], body: dict[str, Any], idempotency_key: str | None) -> Answer:
-    outcome = service().execute(WithdrawFact(path["member_id"], **body), idempotency_key)
+    outcome = service().execute(WithdrawFact(path["member_id"], **body), idempotency_key, recorded_by())
     return command_answer(outcome, outcome_status(outcome))
 
 
@@ -101,7 +101,7 @@ def withdraw(path: dict[str, str], body: dict[str, Any], idempotency_key: str | 
 def amend_activity(path: dict[str, str], body: dict[str, Any], idempotency_key: str | None) -> Answer:
     claim = {name: value for name, value in body.items() if name != "reason"}
     command = AmendActivity(path["member_id"], path["activity_id"], ActivityClaim(**claim), body["reason"])
-    return activity_answer(service().execute(command, idempotency_key))
+    return activity_answer(service().execute(command, idempotency_key, recorded_by()))
 
 
 @endpoint(members, Operation(
@@ -124,6 +124,7 @@ def recorded_fact(fact: CredentialFact, withdrawn_by: str | None) -> dict[str, A
         "recorded_at": fact.timestamp,
         "data": fact,
         "withdrawn_by": withdrawn_by,
+        "recorded_by": fact.recorded_by,
     }
 
 

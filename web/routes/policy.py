@@ -9,7 +9,7 @@ from flask import Blueprint
 
 from application.commands import AdoptPolicyVersion, WithdrawPolicyVersion
 from domain.policy_register import VersionRecord
-from web.auth import Permission
+from web.auth import Permission, recorded_by
 from web.endpoint import Operation, endpoint
 from web.schemas.parameters import KnownAtQuery, VersionPath
 from web.schemas.policy import AdoptionBody, PolicyDocument, PolicyVersionDocument, VersionWithdrawalBody
@@ -37,7 +37,7 @@ def versions(query: dict[str, Any]) -> dict[str, Any]:
 ))
 def adopt(body: dict[str, Any], idempotency_key: str | None) -> VersionRecord:
     command = AdoptPolicyVersion(body["version"], body["effective_from"], body["values"])
-    return service().execute(command, idempotency_key)
+    return service().execute(command, idempotency_key, recorded_by())
 
 
 @endpoint(policy, Operation(
@@ -48,4 +48,4 @@ def adopt(body: dict[str, Any], idempotency_key: str | None) -> VersionRecord:
                 "`policy_version_not_found`, 422 `not_withdrawable` (the built-in version), `already_withdrawn`.",
 ))
 def withdraw(path: dict[str, str], body: dict[str, Any], idempotency_key: str | None) -> VersionRecord:
-    return service().execute(WithdrawPolicyVersion(path["version"], body["reason"]), idempotency_key)
+    return service().execute(WithdrawPolicyVersion(path["version"], body["reason"]), idempotency_key, recorded_by())

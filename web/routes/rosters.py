@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint
 
 from application.commands import ReportRoster
-from web.auth import Permission
+from web.auth import Permission, recorded_by
 from web.endpoint import Answer, Operation, endpoint
 from web.schemas.rosters import MAX_ATTENDEES, RosterBody, RosterDocument
 from web.services import service
@@ -28,5 +28,5 @@ rosters = Blueprint("rosters", __name__)
                 "Idempotency-Key answers the claims the first request recorded and records nothing new.",
 ))
 def report_roster(body: dict[str, Any], idempotency_key: str | None) -> Answer:
-    report = service().execute(ReportRoster(**body), idempotency_key)
+    report = service().execute(ReportRoster(**body), idempotency_key, recorded_by())
     return Answer(report, {"Idempotent-Replayed": "true"} if report.repeated else {})

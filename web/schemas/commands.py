@@ -11,7 +11,7 @@ from typing import Any
 from marshmallow import Schema, fields, post_load, validate
 
 from domain.events import Evidence
-from web.fields import Date, Money, Number, Seed, Text
+from web.fields import Date, Integer, Money, Number, Seed, Text
 
 
 class CertificationBody(Schema):
@@ -95,7 +95,7 @@ class WithdrawalBody(Schema):
 
 
 class SelectionBody(Schema):
-    renewal_year = fields.Integer(required=True, strict=True, validate=validate.Range(min=1900, max=2998))
+    renewal_year = Integer(required=True, strict=True, validate=validate.Range(min=1900, max=2998))
     rate = Number(required=True, maximum=1, metadata={"description": "share of each level to audit, 0..1"})
     seed = Seed(required=True)
     selected_on = Date(load_default=None, allow_none=True, metadata={"description": "default: today"})

@@ -11,7 +11,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from domain.matters import MATTER_KINDS
 from domain.policy import REMINDER_KINDS
 from domain.states import Status
-from web.fields import Cecs, Date, Money, Time
+from web.fields import Cecs, Date, Integer, Money, Time
 
 # A worklist reaches at most ten years ahead: every deadline a member has falls within it.
 MAX_WITHIN = 3660
@@ -19,7 +19,7 @@ MAX_WITHIN = 3660
 
 class WorklistQuery(Schema):
     on = Date(load_default=None, allow_none=False, metadata={"description": "the day of the worklist; default today"})
-    within = fields.Integer(load_default=90, validate=validate.Range(min=0, max=MAX_WITHIN), metadata={
+    within = Integer(load_default=90, validate=validate.Range(min=0, max=MAX_WITHIN), metadata={
         "description": "list the matters due within this many days of `on` (inclusive); default 90"})
 
 

@@ -116,6 +116,12 @@ class HistoryEvent(Schema):
     withdrawn_by = fields.String(required=True, allow_none=True, metadata={
         "description": "the `fact_id` of the withdrawal or amendment that voided this fact; null while it stands",
     })
+    recorded_by = fields.String(required=True, allow_none=True, metadata={
+        "description": "who recorded the fact: the name of the token that asked, else its role; `system` for the "
+                       "sweep and reminder runs; `import` for imports; null for a fact recorded before facts said "
+                       "who recorded them",
+        "example": "staff",
+    })
 
 
 class HistoryDocument(Schema):

@@ -18,7 +18,7 @@ from domain import events
 from web.fields import Cecs, Date, Money, Number, as_json_number
 
 ENVELOPE = frozenset({"id", "originator_id", "originator_version", "timestamp", "effective_on",
-                      "idempotency_key", "request_hash", "originator_topic"})
+                      "idempotency_key", "request_hash", "recorded_by", "originator_topic"})
 
 
 class EnumValue(fields.Field[Enum]):

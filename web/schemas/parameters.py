@@ -5,22 +5,22 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from web.fields import Date, Text, Time
+from web.fields import Date, Identifier, Integer, Time
 
 IDEMPOTENCY_KEY = "Idempotency-Key"
 YEAR = validate.Range(min=1900, max=2999)
 
 
 class MemberPath(Schema):
-    member_id = Text(required=True, limit=200, metadata={"example": "m-1042"})
+    member_id = Identifier(required=True, limit=200, metadata={"example": "m-1042"})
 
 
 class ActivityPath(MemberPath):
-    activity_id = Text(required=True, limit=100)
+    activity_id = Identifier(required=True, limit=100)
 
 
 class VersionPath(Schema):
-    version = Text(required=True, limit=100, metadata={"example": "2020-01-01"})
+    version = Identifier(required=True, limit=100, metadata={"example": "2020-01-01"})
 
 
 class KnownAtQuery(Schema):
@@ -33,7 +33,7 @@ class StatusQuery(KnownAtQuery):
 
 
 class HistoryQuery(Schema):
-    limit = fields.Integer(load_default=None, allow_none=False, validate=validate.Range(min=1, max=1000), metadata={
+    limit = Integer(load_default=None, allow_none=False, validate=validate.Range(min=1, max=1000), metadata={
         "description": "at most this many events (1 to 1,000); default: every event when there are at most 1,000 "
                        "after `after`, else the first 1,000"})
     after = fields.String(load_default=None, allow_none=False, validate=validate.Regexp(r"^[0-9]{1,12}$"), metadata={
@@ -46,7 +46,7 @@ class OnQuery(Schema):
 
 
 class YearQuery(Schema):
-    year = fields.Integer(required=True, validate=YEAR)
+    year = Integer(required=True, validate=YEAR)
 
 
 class NoQuery(Schema):

@@ -41,7 +41,7 @@ from application.commands import (
 from application.imports import RegisterRow
 from domain.errors import InvalidCommand
 from domain.rules import ActivityClaim
-from web.fields import Text, Time
+from web.fields import Identifier, Time
 from web.schemas import shared
 from web.schemas.commands import ActivityBody, AuditBody, CertificationBody, DocumentationBody, RenewalBody
 
@@ -90,7 +90,7 @@ class _RowTime(Schema):
 
 
 # Read field by field, not by a schema: they are read on every row (a schema's load costs more).
-_ID = Text(required=True, limit=200)
+_ID = Identifier(required=True, limit=200)
 
 
 def read_register(data: bytes, max_rows: int | None = None,

@@ -7,7 +7,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from web.fields import Cecs, Date, Number, Text
+from web.fields import Cecs, Date, Identifier, Number, Text
 
 MAX_ATTENDEES = 1000  # one request records a claim per attendee: a larger course is reported in parts
 
@@ -25,7 +25,7 @@ class RosterBody(Schema):
         "description": "the units on the provider's certificate, converted to CECs as the provider counts them; "
                        "exactly one of hours and units",
     })
-    attendees = fields.List(Text(limit=200), required=True, validate=validate.Length(min=1, max=MAX_ATTENDEES),
+    attendees = fields.List(Identifier(limit=200), required=True, validate=validate.Length(min=1, max=MAX_ATTENDEES),
                             metadata={"description": "member ids; one listed twice is reported once"})
 
     @validates_schema

@@ -1,0 +1,204 @@
+"""Faults on PostgreSQL, end to end (issue 14, items 3 and 7): a real `credentials serve` on a private
+cluster (tests/support/private_postgres.py, never the shared server) that is restarted, crashed and
+stopped under write load, and a connection dropped between a commit and its reply.
+
+Clients resend an unanswered claim under its Idempotency-Key (tests/support/fault_load.py); every
+answer must be a 2xx, a 409 or a 503 `storage_unavailable` with Retry-After, no answered claim
+lost, none recorded twice, and the server serving again within seconds of the database."""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+import pytest
+from fault_load import Load, claim, lost_and_doubled, proper_503, recorded_titles, send
+from private_postgres import PrivateCluster, make_cluster, postgres_bin
+from server_support import STAFF_TOKEN, Server, start_server, stop
+
+pytestmark = pytest.mark.postgres
+NAMES = itertools.count()
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[PrivateCluster]:
+    if postgres_bin() is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("no PostgreSQL server binaries: the fault suite cannot run")
+        pytest.skip("no PostgreSQL server binaries under /usr/lib/postgresql/*/bin")
+    made = make_cluster()
+    yield made
+    made.destroy()
+
+
+@pytest.fixture
+def database_url(cluster: PrivateCluster) -> str:
+    if not cluster.is_running():
+        cluster.start()
+    name = f"faults_{os.getpid()}_{next(NAMES)}"
+    cluster.psql(f"CREATE DATABASE {name}")
+    return cluster.url(name)
+
+
+def serve(url: str, tmp_path: Path) -> Iterator[Server]:
+    running = start_server(url, tmp_path / "server.log", f"staff:{STAFF_TOKEN}")
+    yield running
+    stop(running)
+
+
+@pytest.fixture
+def server(database_url: str, tmp_path: Path) -> Iterator[Server]:
+    yield from serve(database_url, tmp_path)
+
+
+def port_of(server: Server) -> int:
+    return int(server.base.rsplit(":", 1)[1])
+
+
+@pytest.mark.parametrize("fault", ["restart", "crash"])
+def test_writes_through_a_postgresql_outage_are_answered_properly_and_recorded_once_each(
+        server: Server, cluster: PrivateCluster, fault: str) -> None:
+    load = Load("127.0.0.1", port_of(server), STAFF_TOKEN, clients=4, prefix=fault).start()
+    time.sleep(1.5)
+    if fault == "restart":
+        cluster.stop("fast")  # connections ended, transactions in flight rolled back
+    else:
+        cluster.kill()  # SIGKILL: the postmaster and every backend, as a crash
+    time.sleep(3.0)
+    cluster.start()
+    back = time.monotonic()
+    time.sleep(4.0)
+    tally = load.stop()
+    assert not tally.bad, tally.bad[:5]  # no 500, no 503 without its code or Retry-After
+    assert any(t > back for t in tally.successes), (tally.statuses, tally.failures)
+    assert lost_and_doubled(load) == ([], [])
+
+
+def test_with_postgresql_down_requests_are_answered_503_and_served_again_within_seconds_of_its_return(
+        server: Server, cluster: PrivateCluster) -> None:
+    port = port_of(server)
+    assert send("127.0.0.1", port, "POST", "/members/down-1/certifications", STAFF_TOKEN,
+                {"certification": "CPT", "certified_on": "2024-03-01"})[0] == 201
+    cluster.stop("fast")
+    down_at = time.monotonic()
+    answers = []
+    # Down long enough for the pool's waits between its tries to grow past seconds (1, 2, 4, 8, 16 s...).
+    while len(answers) < 2 or time.monotonic() - down_at < 20:
+        began = time.monotonic()
+        status, headers, body = send("127.0.0.1", port, "POST", "/members/down-1/activities", STAFF_TOKEN,
+                                     claim("while down"), "while-down", timeout=60)
+        answers.append((status, time.monotonic() - began))
+        assert proper_503(status, headers, body), (status, headers, body)
+        status, headers, body = send("127.0.0.1", port, "GET", "/members/down-1/status", STAFF_TOKEN, timeout=60)
+        assert proper_503(status, headers, body), (status, headers, body)
+    assert max(took for _, took in answers) < 30, answers  # a 503, in seconds: not a wait without end
+    cluster.start()
+    back = time.monotonic()
+    while True:
+        status, _, _ = send("127.0.0.1", port, "GET", "/members/down-1/status", STAFF_TOKEN, timeout=60)
+        if status == 200:
+            break
+        assert time.monotonic() - back < 6, "not served again within 6 s of the database's return"
+        time.sleep(0.2)
+    status, _, _ = send("127.0.0.1", port, "POST", "/members/down-1/activities", STAFF_TOKEN,
+                        claim("while down"), "while-down")
+    assert status == 201
+    assert recorded_titles("127.0.0.1", port, STAFF_TOKEN, "down-1") == {"while down": 1}
+
+
+class ReplyDropper:
+    """A loopback proxy in front of the cluster. Armed, it watches for the next insert of a claim (the
+    client's message carrying an `ActivityClaimed` event: the recorder's insert is one autocommitted
+    statement), keeps PostgreSQL's reply to it (sent after the commit) from the client, ends that
+    backend and closes the connection: the client sees the connection lost, its insert committed."""
+
+    def __init__(self, url: str) -> None:
+        parts = urlsplit(url)
+        self.admin_url = url
+        self.upstream = (parts.hostname or "127.0.0.1", parts.port or 5432)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = urlunsplit(parts._replace(netloc=f"{parts.username}@127.0.0.1:{self.listener.getsockname()[1]}"))
+        self.armed = threading.Event()
+        self.dropped = 0
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def close(self) -> None:
+        self.listener.close()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(self.upstream)
+            insert_sent = threading.Event()
+            threading.Thread(target=self._to_server, args=(client, upstream, insert_sent), daemon=True).start()
+            threading.Thread(target=self._to_client, args=(upstream, client, insert_sent), daemon=True).start()
+
+    def _to_server(self, client: socket.socket, upstream: socket.socket, insert_sent: threading.Event) -> None:
+        try:
+            while data := client.recv(65536):
+                if self.armed.is_set() and b"ActivityClaimed" in data:
+                    self.armed.clear()
+                    insert_sent.set()
+                upstream.sendall(data)
+        except OSError:
+            pass
+        finally:
+            self._close(client, upstream)
+
+    def _to_client(self, upstream: socket.socket, client: socket.socket, insert_sent: threading.Event) -> None:
+        try:
+            while data := upstream.recv(65536):
+                if insert_sent.is_set():  # the reply to the insert: committed, never delivered
+                    with psycopg.connect(self.admin_url, autocommit=True) as admin:
+                        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                      "WHERE client_port = %s", (upstream.getsockname()[1],))
+                    self.dropped += 1
+                    break
+                client.sendall(data)
+        except OSError:
+            pass
+        finally:
+            self._close(upstream, client)
+
+    @staticmethod
+    def _close(*ends: socket.socket) -> None:
+        for end in ends:  # shut down first: close() alone leaves the other thread's recv waiting
+            with contextlib.suppress(OSError):
+                end.shutdown(socket.SHUT_RDWR)
+            end.close()
+
+
+def test_a_claim_whose_reply_is_lost_after_its_commit_is_answered_and_recorded_once(
+        database_url: str, tmp_path: Path) -> None:
+    dropper = ReplyDropper(database_url)
+    try:
+        for server in serve(dropper.url, tmp_path):
+            port = port_of(server)
+            assert send("127.0.0.1", port, "POST", "/members/lost-1/certifications", STAFF_TOKEN,
+                        {"certification": "CPT", "certified_on": "2024-03-01"})[0] == 201
+            dropper.armed.set()
+            status, headers, body = send("127.0.0.1", port, "POST", "/members/lost-1/activities", STAFF_TOKEN,
+                                         claim("lost reply"), "lost-reply", timeout=60)
+            assert dropper.dropped == 1
+            tries = 0
+            while status != 201 and tries < 20:  # a 503 is allowed; the client sends it again under its key
+                assert proper_503(status, headers, body) or status == 409, (status, body)
+                time.sleep(0.5)
+                status, headers, body = send("127.0.0.1", port, "POST", "/members/lost-1/activities",
+                                             STAFF_TOKEN, claim("lost reply"), "lost-reply")
+                tries += 1
+            assert status == 201, body
+            assert recorded_titles("127.0.0.1", port, STAFF_TOKEN, "lost-1") == {"lost reply": 1}
+    finally:
+        dropper.close()

@@ -1,0 +1,174 @@
+"""End to end, HTTP hardening on a real `credentials serve` process (issue 14, item 4): a body over
+the limit is refused with 413 whatever its transfer encoding; the server's own refusals are in
+the contract's error shape wherever granian lets them be (and what granian answers itself carries
+no page at all; the bridge's 408 is judged in test_slow_clients); every answer says `nosniff` and
+`no-store`; the access log never holds a query."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from server_support import STAFF_TOKEN, Server, start_server, stop
+
+from web.app import LARGEST_BODY, MAX_BODY_BYTES
+from web.limits import MAX_HEADER_BYTES, MAX_TARGET_BYTES
+
+CERTIFICATION = b'{"certification": "CPT", "certified_on": "2024-03-01"}'
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One server for the module (each test uses member ids of its own): what is judged here is the
+    HTTP side, the same on every store, so SQLite will do."""
+    folder = tmp_path_factory.mktemp("hardening")
+    running = start_server(f"sqlite:///{folder}/hardening.db", folder / "server.log", f"staff:{STAFF_TOKEN}")
+    yield running
+    stop(running)
+
+
+@pytest.fixture
+def own_server(tmp_path: Path) -> Iterator[Server]:
+    """A server of its own, for a test that stops it to read its whole log."""
+    running = start_server(f"sqlite:///{tmp_path}/logs.db", tmp_path / "server.log", f"staff:{STAFF_TOKEN}")
+    yield running
+    stop(running)
+
+
+def port_of(server: Server) -> int:
+    return int(server.base.rsplit(":", 1)[1])
+
+
+def exchange(server: Server, head: bytes,
+             body_parts: Iterator[bytes] | None = None) -> tuple[int, dict[str, str], bytes]:
+    """Sends a raw request (its head, then each part of its body) and reads the whole answer."""
+    with socket.create_connection(("127.0.0.1", port_of(server)), timeout=60) as sock:
+        sock.sendall(head)
+        try:
+            for part in body_parts or ():
+                sock.sendall(part)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # answered before the whole body was sent: the answer is what is judged
+        received = b""
+        while True:
+            try:
+                chunk = sock.recv(65536)
+            except ConnectionResetError:
+                break
+            if not chunk:
+                break
+            received += chunk
+    head_text, _, payload = received.partition(b"\r\n\r\n")
+    lines = head_text.decode("latin-1").split("\r\n")
+    headers = dict(line.split(": ", 1) for line in lines[1:] if ": " in line)
+    return int(lines[0].split(" ")[1]), {k.lower(): v for k, v in headers.items()}, payload
+
+
+def chunked(body: bytes, size: int = 256 * 1024) -> Iterator[bytes]:
+    for start in range(0, len(body), size):
+        piece = body[start:start + size]
+        yield f"{len(piece):x}\r\n".encode() + piece + b"\r\n"
+    yield b"0\r\n\r\n"
+
+
+def post_head(path: str, *, chunked_body: bool = False, length: int | None = None) -> bytes:
+    framing = "Transfer-Encoding: chunked" if chunked_body else f"Content-Length: {length}"
+    return (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {STAFF_TOKEN}\r\n"
+            f"Content-Type: application/json\r\n{framing}\r\nConnection: close\r\n\r\n").encode()
+
+
+def error_of(status: int, headers: dict[str, str], payload: bytes) -> dict[str, object]:
+    """The error of an answer in the contract's shape (asserting the shape)."""
+    assert headers.get("content-type", "").startswith("application/json"), (status, headers, payload[:300])
+    document = json.loads(payload)
+    assert set(document) == {"error"}
+    assert set(document["error"]) == {"code", "message", "details"}
+    return dict(document["error"])
+
+
+def test_a_chunked_body_over_the_limit_is_refused_with_413_and_records_nothing(server: Server) -> None:
+    """Before, the body was cut at 1 MiB and, the rest being valid JSON, recorded: 201."""
+    body = CERTIFICATION + b" " * MAX_BODY_BYTES
+    status, headers, payload = exchange(server, post_head("/members/big-1/certifications", chunked_body=True),
+                                        chunked(body))
+    assert status == 413, payload[:300]
+    assert error_of(status, headers, payload)["code"] == "body_too_large"
+    assert server.request("GET", "/members/big-1/status")[0] == 404
+    # ... the same body with a Content-Length, as it always was.
+    status, headers, payload = exchange(server, post_head("/members/big-1/certifications", length=len(body)),
+                                        iter([body]))
+    assert (status, error_of(status, headers, payload)["code"]) == (413, "body_too_large")
+
+
+def test_a_chunked_body_past_every_limit_is_refused_with_413_unread(server: Server) -> None:
+    body = b"x" * (LARGEST_BODY + 1024 * 1024)
+    status, headers, payload = exchange(server, post_head("/imports", chunked_body=True), chunked(body, 1024 * 1024))
+    assert status == 413, payload[:300]
+    assert error_of(status, headers, payload)["code"] == "body_too_large"
+    assert headers.get("connection") == "close"
+
+
+def test_a_chunked_body_within_the_limit_is_recorded(server: Server) -> None:
+    status, _, payload = exchange(server, post_head("/members/small-1/certifications", chunked_body=True),
+                                  chunked(CERTIFICATION + b" " * 1000, 7))
+    assert status == 201, payload[:300]
+
+
+def test_every_answer_forbids_sniffing_and_storing(server: Server) -> None:
+    for path, token in (("/health", None), ("/openapi.json", None), ("/members/nobody/status", STAFF_TOKEN),
+                        ("/members/nobody/status", None), ("/dashboard/login", None)):
+        _, headers, _ = server.request("GET", path, token=token)
+        assert headers["X-Content-Type-Options"] == "nosniff", path
+        assert headers["Cache-Control"] == "no-store", path
+
+
+def test_a_long_target_or_head_is_refused_in_the_error_shape_below_granians_own_limits(server: Server) -> None:
+    status, headers, payload = exchange(server, f"GET /health?pad={'x' * MAX_TARGET_BYTES} HTTP/1.1\r\n"
+                                                f"Host: 127.0.0.1\r\nConnection: close\r\n\r\n".encode())
+    assert (status, error_of(status, headers, payload)["code"]) == (414, "uri_too_long")
+    status, headers, payload = exchange(server, f"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                                f"X-Padding: {'x' * MAX_HEADER_BYTES}\r\nConnection: close\r\n\r\n"
+                                                .encode())
+    assert (status, error_of(status, headers, payload)["code"]) == (431, "headers_too_large")
+    assert headers["x-content-type-options"] == "nosniff"
+
+
+@pytest.mark.parametrize(("request_bytes", "expected"), [
+    (b"GET /" + b"a" * 70_000 + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 414),
+    (b"GET /health HTTP/1.1\r\nHost: x\r\nX-A: " + b"a" * 1_000_000 + b"\r\nConnection: close\r\n\r\n", 431),
+    (b"GET /health HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-%d: a\r\n" % i for i in range(120))
+     + b"Connection: close\r\n\r\n", 431),
+    (b"NOT HTTP AT ALL\r\n\r\n", 400),
+    (b"GET /members/a\rb/status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 400),
+])
+def test_what_granian_refuses_itself_is_bodiless_not_a_page(server: Server, request_bytes: bytes,
+                                                            expected: int) -> None:
+    """The limit of what the project controls: granian answers these before any code of ours runs
+    and offers no hook for them; it sends no body at all (neither an HTML page nor our JSON)."""
+    status, headers, payload = exchange(server, request_bytes)
+    assert (status, headers.get("content-length"), payload) == (expected, "0", b"")
+
+
+def test_a_control_character_in_a_member_id_is_refused_with_400(server: Server) -> None:
+    status, _, document = server.request("POST", "/members/a%0D%0AX-Injected:%201/certifications",
+                                         {"certification": "CPT", "certified_on": "2024-03-01"})
+    assert (status, document["error"]["code"]) == (400, "invalid_input")
+
+
+def test_the_access_log_holds_paths_never_queries(own_server: Server) -> None:
+    """A query may hold a member's name (the staff pages' search) or a return address: before, the
+    whole query string was logged."""
+    own_server.request("GET", "/members/log-1/status?on=2025-01-01&known_at=2025-01-01T00:00:00%2B00:00")
+    own_server.request("GET", "/dashboard/members?q=Ada+Lovelace-Secretname")
+    own_server.request("GET", "/reports/audits?year=2026")
+    stop(own_server)
+    log = own_server.log.read_text()
+    lines = [line for line in log.splitlines() if "request_id=" in line]
+    assert any('"GET /members/log-1/status HTTP/1.1" 404 ' in line for line in lines), log
+    assert any('"GET /dashboard/members HTTP/1.1" 200 ' in line for line in lines), log
+    assert any('"GET /reports/audits HTTP/1.1" 200 ' in line for line in lines), log
+    for secret in ("Secretname", "Lovelace", "on=2025", "known_at", "year=2026", "?"):
+        assert not any(secret in line for line in lines), (secret, log)
