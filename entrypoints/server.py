@@ -155,12 +155,17 @@ class WsgiBridge:
         if scope.proto != "http":
             return
         length = scope.headers.get("content-length")
-        try:
-            body = await asyncio.wait_for(self._body(scope, protocol, length), body_deadline(length))
-        except TimeoutError:
-            # Not an answer of the app (no request id): the request never reached it.
-            protocol.response_bytes(*bridge_error(408, "the request body was not received in time"))
-            return
+        if length is None and "transfer-encoding" not in scope.headers:
+            body = b""  # most requests (GET): nothing to wait for, so no deadline to set
+        else:
+            try:
+                # asyncio.timeout rather than wait_for: no task made per request.
+                async with asyncio.timeout(body_deadline(length)):
+                    body = await self._body(scope, protocol, length)
+            except TimeoutError:
+                # Not an answer of the app (no request id): the request never reached it.
+                protocol.response_bytes(*bridge_error(408, "the request body was not received in time"))
+                return
         environ = environ_of(scope, body)
         if len(body) > LARGEST_BODY:  # chunked, and past every limit: judged by the bytes received
             environ["CONTENT_LENGTH"] = str(len(body))
