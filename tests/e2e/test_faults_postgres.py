@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import json
 import os
 import socket
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -22,7 +25,9 @@ import psycopg
 import pytest
 from fault_load import Load, claim, lost_and_doubled, proper_503, recorded_titles, send
 from private_postgres import PrivateCluster, make_cluster, postgres_bin
-from server_support import STAFF_TOKEN, Server, start_server, stop
+from server_support import CLI, STAFF_TOKEN, Server, start_server, stop
+
+from application.service import CredentialService
 
 pytestmark = pytest.mark.postgres
 NAMES = itertools.count()
@@ -202,3 +207,47 @@ def test_a_claim_whose_reply_is_lost_after_its_commit_is_answered_and_recorded_o
             assert recorded_titles("127.0.0.1", port, STAFF_TOKEN, "lost-1") == {"lost reply": 1}
     finally:
         dropper.close()
+
+
+def projections_status(env: dict[str, str]) -> dict[str, object] | None:
+    """`credentials projections status`, or None while the store does not answer."""
+    done = subprocess.run([*CLI, "projections", "status"], env=env, capture_output=True, text=True, timeout=60)
+    return json.loads(done.stdout) if done.returncode == 0 else None
+
+
+def caught_up(env: dict[str, str], within: float) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        status = projections_status(env)
+        if status is not None and status["lag"] == 0 and status["position"] > 0:
+            return True
+        time.sleep(0.5)
+    return False
+
+
+def test_the_follower_applies_what_was_recorded_after_postgresql_came_back_without_a_restart(
+        database_url: str, cluster: PrivateCluster, tmp_path: Path) -> None:
+    """`credentials projections run` outlives an outage of the database: once it answers again, the
+    follower applies what was recorded meanwhile, and it is still the process that was started."""
+    env = {**os.environ, "CREDENTIALS_DATABASE_URL": database_url}
+    service = CredentialService(database_url=database_url)
+    service.certify("before-outage", "CPT", date(2024, 1, 5))
+    service.close()
+    log = (tmp_path / "follower.log").open("w")
+    follower = subprocess.Popen([*CLI, "projections", "run"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        assert caught_up(env, 60), (tmp_path / "follower.log").read_text()[-3000:]
+        cluster.stop("fast")
+        time.sleep(4.0)
+        cluster.start()
+        service = CredentialService(database_url=database_url)
+        service.certify("after-outage", "CPT", date(2024, 1, 5))
+        position = service.recorder.max_notification_id()
+        service.close()
+        assert caught_up(env, 60), (tmp_path / "follower.log").read_text()[-3000:]
+        assert (projections_status(env) or {})["position"] == position
+        assert follower.poll() is None, (tmp_path / "follower.log").read_text()[-3000:]
+    finally:
+        follower.terminate()
+        follower.wait(timeout=30)
+        log.close()
