@@ -7,6 +7,8 @@ import json
 import sys
 from collections.abc import Sequence
 
+from eventsourcing.persistence import InterfaceError, OperationalError
+
 from application.commands import DrawAuditSample
 from application.service import CredentialService
 from application.settings import Settings, SettingsError
@@ -98,6 +100,12 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+# The store does not answer (down, restarting, unreachable): "try again later" (EX_TEMPFAIL), with a
+# message instead of a traceback. Running the command again once it answers is safe: a command is
+# recorded exactly once, an import row once by its row id.
+STORE_UNAVAILABLE = 75
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -105,6 +113,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as error:
         print(f"credentials: {error}", file=sys.stderr)
         return 2
+    try:
+        return _dispatch(args, settings)
+    except (OperationalError, InterfaceError) as error:
+        print(f"credentials: the event store does not answer ({error}); run the command again once it does",
+              file=sys.stderr)
+        return STORE_UNAVAILABLE
+
+
+def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "serve":
         return _serve(args, settings)
     if args.command == "projections":
