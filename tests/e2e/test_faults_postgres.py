@@ -8,23 +8,19 @@ lost, none recorded twice, and the server serving again within seconds of the da
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import json
 import os
-import socket
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
 import pytest
 from fault_load import Load, claim, lost_and_doubled, proper_503, recorded_titles, send
 from private_postgres import PrivateCluster, make_cluster, postgres_bin
+from reply_dropper import ReplyDropper
 from server_support import CLI, STAFF_TOKEN, Server, start_server, stop
 
 from application.service import CredentialService
@@ -119,71 +115,6 @@ def test_with_postgresql_down_requests_are_answered_503_and_served_again_within_
     assert recorded_titles("127.0.0.1", port, STAFF_TOKEN, "down-1") == {"while down": 1}
 
 
-class ReplyDropper:
-    """A loopback proxy in front of the cluster. Armed, it watches for the next insert of a claim (the
-    client's message carrying an `ActivityClaimed` event: the recorder's insert is one autocommitted
-    statement), keeps PostgreSQL's reply to it (sent after the commit) from the client, ends that
-    backend and closes the connection: the client sees the connection lost, its insert committed."""
-
-    def __init__(self, url: str) -> None:
-        parts = urlsplit(url)
-        self.admin_url = url
-        self.upstream = (parts.hostname or "127.0.0.1", parts.port or 5432)
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.url = urlunsplit(parts._replace(netloc=f"{parts.username}@127.0.0.1:{self.listener.getsockname()[1]}"))
-        self.armed = threading.Event()
-        self.dropped = 0
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def close(self) -> None:
-        self.listener.close()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            upstream = socket.create_connection(self.upstream)
-            insert_sent = threading.Event()
-            threading.Thread(target=self._to_server, args=(client, upstream, insert_sent), daemon=True).start()
-            threading.Thread(target=self._to_client, args=(upstream, client, insert_sent), daemon=True).start()
-
-    def _to_server(self, client: socket.socket, upstream: socket.socket, insert_sent: threading.Event) -> None:
-        try:
-            while data := client.recv(65536):
-                if self.armed.is_set() and b"ActivityClaimed" in data:
-                    self.armed.clear()
-                    insert_sent.set()
-                upstream.sendall(data)
-        except OSError:
-            pass
-        finally:
-            self._close(client, upstream)
-
-    def _to_client(self, upstream: socket.socket, client: socket.socket, insert_sent: threading.Event) -> None:
-        try:
-            while data := upstream.recv(65536):
-                if insert_sent.is_set():  # the reply to the insert: committed, never delivered
-                    with psycopg.connect(self.admin_url, autocommit=True) as admin:
-                        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                      "WHERE client_port = %s", (upstream.getsockname()[1],))
-                    self.dropped += 1
-                    break
-                client.sendall(data)
-        except OSError:
-            pass
-        finally:
-            self._close(upstream, client)
-
-    @staticmethod
-    def _close(*ends: socket.socket) -> None:
-        for end in ends:  # shut down first: close() alone leaves the other thread's recv waiting
-            with contextlib.suppress(OSError):
-                end.shutdown(socket.SHUT_RDWR)
-            end.close()
-
-
 def test_a_claim_whose_reply_is_lost_after_its_commit_is_answered_and_recorded_once(
         database_url: str, tmp_path: Path) -> None:
     dropper = ReplyDropper(database_url)
@@ -192,10 +123,10 @@ def test_a_claim_whose_reply_is_lost_after_its_commit_is_answered_and_recorded_o
             port = port_of(server)
             assert send("127.0.0.1", port, "POST", "/members/lost-1/certifications", STAFF_TOKEN,
                         {"certification": "CPT", "certified_on": "2024-03-01"})[0] == 201
-            dropper.armed.set()
+            dropper.drop_reply_to(b"ActivityClaimed")
             status, headers, body = send("127.0.0.1", port, "POST", "/members/lost-1/activities", STAFF_TOKEN,
                                          claim("lost reply"), "lost-reply", timeout=60)
-            assert dropper.dropped == 1
+            assert len(dropper.terminated) == 1
             tries = 0
             while status != 201 and tries < 20:  # a 503 is allowed; the client sends it again under its key
                 assert proper_503(status, headers, body) or status == 409, (status, body)
