@@ -32,6 +32,7 @@ from domain.events import CredentialFact
 from domain.fold import Fold, Foldable
 from domain.policy import PolicyBook
 from domain.replay import business_order, foldables
+from domain.rules import ONE_DAY
 
 # Checkpoints lie this many facts apart next to the latest fact, and twice as far apart with
 # each doubling of the distance from it: about two per doubling in all, so a member's kept folds
@@ -146,6 +147,15 @@ class ContinuedReplay:
 
     def __init__(self) -> None:
         self._kept: _Kept | None = None
+
+    def fold_before(self, history: Sequence[CredentialFact], day: date, book: PolicyBook,
+                    ) -> tuple[Fold, list[Foldable]]:
+        """The fold of the facts dated before `day`, advanced to the day before (a copy: the caller's
+        to go on with), and the foldables dated on or after `day`, in the order they fold."""
+        fold = self.fold(history, day - ONE_DAY, book).copied()
+        kept = self._kept
+        assert kept is not None
+        return fold, kept.order[bisect_right(kept.days, day - ONE_DAY):]
 
     def fold(self, history: Sequence[CredentialFact], on: date, book: PolicyBook) -> Fold:
         kept = self._kept

@@ -130,6 +130,15 @@ def activity_in_force(history: Sequence[CredentialFact], activity_id: str) -> Ac
     return standing[-1] if standing else None
 
 
+def activities_in_force(history: Sequence[CredentialFact]) -> dict[str, ActivityClaimed]:
+    """Every activity's standing claim or amendment: `activity_in_force` of each, from one pass."""
+    standing: dict[str, ActivityClaimed] = {}
+    for fact in in_force(history):
+        if isinstance(fact, ActivityClaimed):
+            standing[fact.activity_id] = fact
+    return standing
+
+
 def without_activity(history: Sequence[CredentialFact], activity_id: str) -> list[CredentialFact]:
     """Every fact but the activity's claim and amendments: what an amendment is judged against."""
     return [f for f in history if not (isinstance(f, ActivityClaimed) and f.activity_id == activity_id)]

@@ -188,7 +188,7 @@ def check_withdrawable(history: Sequence[CredentialFact], fact_id: str) -> None:
     target = next((f for f in history if f.fact_id == fact_id), None)
     if target is None:
         raise RuleViolation("unknown_fact", f"the member has no fact {fact_id!r}", fact_id=fact_id)
-    if isinstance(target, (*NOT_WITHDRAWABLE, CredentialOpened)):
+    if not _of_withdrawable_kind(target):
         raise RuleViolation(
             "not_withdrawable",
             f"a {type(target).__name__} cannot be withdrawn: "
@@ -200,6 +200,16 @@ def check_withdrawable(history: Sequence[CredentialFact], fact_id: str) -> None:
     if withdrawn_by is not None:
         raise RuleViolation("already_withdrawn", f"fact {fact_id} was withdrawn by fact {withdrawn_by}",
                             fact_id=fact_id, withdrawn_by=withdrawn_by)
+
+
+def _of_withdrawable_kind(fact: CredentialFact) -> bool:
+    return not isinstance(fact, (*NOT_WITHDRAWABLE, CredentialOpened))
+
+
+def withdrawable_facts(history: Sequence[CredentialFact]) -> list[CredentialFact]:
+    """Every fact `check_withdrawable` accepts now, from one pass (a page offers them all)."""
+    withdrawn = voiding(history).withdrawn
+    return [f for f in history if _of_withdrawable_kind(f) and f.fact_id not in withdrawn]
 
 
 def check_amendable(history: Sequence[CredentialFact], activity_id: str) -> None:

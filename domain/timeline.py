@@ -144,8 +144,8 @@ class _Seen(NamedTuple):
 class _WatchedFold:
     """The fold, looked at after each day on which a deadline fell due or a fact was applied."""
 
-    def __init__(self, book: PolicyBook, *, watch_matters: bool = False) -> None:
-        self.fold = Fold(book)
+    def __init__(self, book: PolicyBook, *, watch_matters: bool = False, fold: Fold | None = None) -> None:
+        self.fold = fold if fold is not None else Fold(book)
         self.watch_matters = watch_matters
         self.seen: list[_Seen] = []
         # Every cycle starts as the current one and later moves to `past_cycles`, so the cycles
@@ -223,6 +223,30 @@ def status_periods(history: Sequence[CredentialFact], book: PolicyBook, horizon:
     """Only the status periods of `timeline` (revisions compare nothing else), up to `horizon`."""
     watched, _ = _watched(foldables(history, None, book, horizon), book, horizon, None)
     return _status_periods(watched.seen)
+
+
+def status_periods_continued(before: Sequence[StatusPeriod], fold: Fold, facts: Sequence[Foldable],
+                             day: date, horizon: date = FOREVER) -> tuple[StatusPeriod, ...]:
+    """The status periods of a history whose periods before `day` are `before`'s: `fold` is its fold
+    of every fact dated before `day` (advanced to the day before, and changed here), `facts` its
+    foldables dated on or after `day`, in business order. The fold is causal, so the days before
+    `day` are as they were; the rest is watched as `timeline` watches it."""
+    watched = _WatchedFold(fold.book, fold=fold)
+    for on, facts_of_day in groupby(facts, key=lambda f: f.effective_on):
+        for fact in facts_of_day:
+            watched.apply(fact)
+        watched.look(on)
+    watched.advance_to(horizon)
+    kept = [p for p in before if p.valid_from < day]
+    last = kept.pop()
+    periods = list(kept)
+    start, status, level = last.valid_from, last.status, last.level
+    for seen in watched.seen:
+        if (seen.status, seen.level) != (status, level):
+            periods.append(StatusPeriod(start, seen.day, status, level))
+            start, status, level = seen.day, seen.status, seen.level
+    periods.append(StatusPeriod(start, None, status, level))
+    return tuple(periods)
 
 
 def _watched(facts: Sequence[Foldable], book: PolicyBook, horizon: date, today: date | None, *,

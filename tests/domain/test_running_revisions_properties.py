@@ -5,65 +5,25 @@ their facts; computed at once, from a recorded time on, and continued as the his
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from typing import Any
 
-from history_strategies import corrected_histories, histories, lags, record, same_day_histories
+from history_strategies import (
+    adoptions,
+    corrected_histories,
+    histories,
+    policy_known,
+    record,
+    recording_lags,
+    same_day_histories,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from domain.events import CredentialFact
-from domain.policy import DEFAULT_POLICY, PolicyBook
-from domain.policy_register import PolicyRegister
-from domain.revisions import Cause, PolicyChange, revisions
+from domain.revisions import revisions
 from domain.running_revisions import member_revisions
 
-SLOW_OK = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
-
-retroactive_changes = st.sampled_from([
-    {"grace_months": 3},
-    {"proof_days": 10},
-    {"audit_inactive_months": 6},
-    {"certifications": {"CPT": {"required_cecs": 60}}},
-    {"categories": {"acsm_workshop": {"amount": 2}}},
-])
-adoptions = st.lists(st.tuples(st.integers(0, 1000), st.integers(1, 2000), retroactive_changes, st.booleans()),
-                     max_size=2)
 any_history = st.one_of(corrected_histories, histories, same_day_histories)
-# How late facts are recorded: often a day (each fact a moment of its own), sometimes weeks.
-recording_lags = st.one_of(lags, st.just([1]), st.lists(st.sampled_from([0, 1, 1, 2, 30]), min_size=1, max_size=6))
-
-
-def _stamp(at: datetime) -> dict[str, Any]:
-    return {"timestamp": at, "idempotency_key": None, "request_hash": None}
-
-
-def _policy(history: list[CredentialFact], drawn: list[tuple[int, int, dict[str, Any], bool]],
-            ) -> tuple[Any, list[PolicyChange]]:
-    """The book known at each time and the changes, with the drawn versions adopted (and maybe
-    withdrawn) between two of the member's facts, effective days before; the built-in book alone
-    when none is drawn."""
-    if not drawn:
-        return lambda _at: DEFAULT_POLICY, []
-    times = sorted({f.timestamp for f in history})
-    register = PolicyRegister.open(**_stamp(times[0] - timedelta(days=1)))
-    changes = []
-    for index, (place, days_before, values, withdrawn) in enumerate(sorted(drawn, key=lambda d: d[0] % len(times))):
-        at = times[place % len(times)] + timedelta(seconds=10 + index)
-        effective = at.date() - timedelta(days=days_before)
-        register.adopt(f"v{index}", effective, values, DEFAULT_POLICY, **_stamp(at))
-        changes.append(PolicyChange(Cause("PolicyVersionAdopted", f"policy:v{index}", effective, at, f"v{index}")))
-        if withdrawn:
-            later = at + timedelta(seconds=5)
-            register.withdraw(f"v{index}", "in error", DEFAULT_POLICY, **_stamp(later))
-            changes.append(PolicyChange(Cause("PolicyVersionWithdrawn", f"policy:v{index}:withdrawal", effective,
-                                              later, f"v{index}")))
-
-    def book_at(at: datetime) -> PolicyBook:
-        return register.book(DEFAULT_POLICY, at)
-
-    return book_at, changes
-
+SLOW_OK = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
 
 @settings(max_examples=60, **SLOW_OK)
 @given(any_history, recording_lags, adoptions)
@@ -72,7 +32,7 @@ def test_the_running_revisions_of_a_whole_history_are_the_revisions_replayed_mom
     """rules.md section 10: however late facts were recorded, corrected or judged under policy
     versions adopted later, every revision, in order, is the one both prefixes folded whole give."""
     history = record(spec, lags=lag).credential.history
-    book_at, changes = _policy(history, drawn)
+    book_at, changes = policy_known(history, drawn)
     assert member_revisions(history, book_at, changes)[0] == revisions(history, book_at, changes)
 
 
@@ -84,7 +44,7 @@ def test_revisions_continued_page_by_page_from_the_kept_fold_are_those_computed_
     the next page: each page's revisions (from its first new fact's recorded time on) equal the
     replayed ones, whatever the history before it held."""
     history = record(spec, lags=lag).credential.history
-    book_at, changes = _policy(history, drawn)
+    book_at, changes = policy_known(history, drawn)
     ends = sorted({1 + cut % len(history) for cut in cuts} | {len(history)})
     running, known = None, 0
     for end in ends:
@@ -104,7 +64,7 @@ def test_revisions_from_a_recorded_time_are_the_replayed_ones_from_it(
     """A rebuild after a policy change keeps the revisions recorded before it and computes the
     rest: those from a time on are the replayed ones from that time on."""
     history = record(spec, lags=lag).credential.history
-    book_at, changes = _policy(history, drawn)
+    book_at, changes = policy_known(history, drawn)
     times = sorted({f.timestamp for f in history} | {c.cause.recorded_at for c in changes})
     recorded_from = times[pick % len(times)]
     assert (member_revisions(history, book_at, changes, recorded_from=recorded_from)[0]

@@ -9,6 +9,7 @@ import random
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from hypothesis import strategies as st
 
@@ -16,7 +17,9 @@ from domain.corrections import NOT_WITHDRAWABLE, activity_in_force, voiding
 from domain.credential import Credential, Stamp
 from domain.errors import CredentialError
 from domain.events import ActivityClaimed, CredentialFact, CredentialOpened
-from domain.policy import DEFAULT_POLICY
+from domain.policy import DEFAULT_POLICY, PolicyBook
+from domain.policy_register import PolicyRegister
+from domain.revisions import Cause, PolicyChange
 from domain.rules import ActivityClaim
 
 BOOK = DEFAULT_POLICY
@@ -243,3 +246,49 @@ def probe_dates(facts: list[CredentialFact], seed: int) -> list[date]:
     # Deadlines fall on these days: the first day of inactivity and of invalidity.
     chosen.update(date(rng.randint(2015, 2032), month, day) for month, day in ((1, 1), (7, 1)) for _ in range(3))
     return sorted(chosen)
+
+
+# --- policy versions adopted (and maybe withdrawn) between a history's facts, effective before them ---
+
+retroactive_changes = st.sampled_from([
+    {"grace_months": 3},
+    {"proof_days": 10},
+    {"audit_inactive_months": 6},
+    {"certifications": {"CPT": {"required_cecs": 60}}},
+    {"categories": {"acsm_workshop": {"amount": 2}}},
+])
+adoptions = st.lists(st.tuples(st.integers(0, 1000), st.integers(1, 2000), retroactive_changes, st.booleans()),
+                     max_size=2)
+# How late facts are recorded: often a day (each fact a moment of its own), sometimes weeks.
+recording_lags = st.one_of(lags, st.just([1]), st.lists(st.sampled_from([0, 1, 1, 2, 30]), min_size=1, max_size=6))
+
+
+def _stamp(at: datetime) -> dict[str, Any]:
+    return {"timestamp": at, "idempotency_key": None, "request_hash": None}
+
+
+def policy_known(history: list[CredentialFact], drawn: list[tuple[int, int, dict[str, Any], bool]],
+            ) -> tuple[Any, list[PolicyChange]]:
+    """The book known at each time and the changes, with the drawn versions adopted (and maybe
+    withdrawn) between two of the member's facts, effective days before; the built-in book alone
+    when none is drawn."""
+    if not drawn:
+        return lambda _at: DEFAULT_POLICY, []
+    times = sorted({f.timestamp for f in history})
+    register = PolicyRegister.open(**_stamp(times[0] - timedelta(days=1)))
+    changes = []
+    for index, (place, days_before, values, withdrawn) in enumerate(sorted(drawn, key=lambda d: d[0] % len(times))):
+        at = times[place % len(times)] + timedelta(seconds=10 + index)
+        effective = at.date() - timedelta(days=days_before)
+        register.adopt(f"v{index}", effective, values, DEFAULT_POLICY, **_stamp(at))
+        changes.append(PolicyChange(Cause("PolicyVersionAdopted", f"policy:v{index}", effective, at, f"v{index}")))
+        if withdrawn:
+            later = at + timedelta(seconds=5)
+            register.withdraw(f"v{index}", "in error", DEFAULT_POLICY, **_stamp(later))
+            changes.append(PolicyChange(Cause("PolicyVersionWithdrawn", f"policy:v{index}:withdrawal", effective,
+                                              later, f"v{index}")))
+
+    def book_at(at: datetime) -> PolicyBook:
+        return register.book(DEFAULT_POLICY, at)
+
+    return book_at, changes

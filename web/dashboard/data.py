@@ -12,14 +12,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 
 from application.service import HistoryEntry
-from domain.corrections import activity_in_force
+from domain.corrections import activities_in_force
 from domain.document import CredentialStatus, status_of
-from domain.errors import MemberNotFound, RuleViolation
+from domain.errors import MemberNotFound
 from domain.events import ActivityClaimed, CredentialFact, CredentialOpened, ReminderIssued
 from domain.fold import Transition
-from domain.guards import check_withdrawable
+from domain.guards import withdrawable_facts
 from domain.policy_register import VersionRecord
 from domain.replay import replay
 from domain.revisions import Revision
@@ -58,7 +59,11 @@ class MemberRecord:
 
     def activity(self, activity_id: str) -> ActivityClaimed | None:
         """The claim or amendment holding the activity's content now; None if none stands."""
-        return activity_in_force(self.facts, activity_id)
+        return self._activities.get(activity_id)
+
+    @cached_property
+    def _activities(self) -> dict[str, ActivityClaimed]:
+        return activities_in_force(self.facts)
 
 
 def today() -> date:
@@ -137,15 +142,9 @@ def category_choices(current: str | None = None) -> list[tuple[str, bool]]:
 
 
 def withdrawable(record: MemberRecord) -> list[HistoryEntry]:
-    """The facts a withdrawal would accept now, by the domain's own guard."""
-    def accepted(entry: HistoryEntry) -> bool:
-        try:
-            check_withdrawable(record.facts, entry.fact_id)
-        except RuleViolation:
-            return False
-        return True
-
-    return [entry for entry in record.history if accepted(entry)]
+    """The facts a withdrawal would accept now, by the domain's own rule (`withdrawable_facts`)."""
+    accepted = {fact.fact_id for fact in withdrawable_facts(record.facts)}
+    return [entry for entry in record.history if entry.fact_id in accepted]
 
 
 def policy_versions(known_at: datetime | None) -> list[VersionRecord]:
