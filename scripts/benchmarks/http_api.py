@@ -288,8 +288,11 @@ def table(r: dict[str, Any]) -> list[str]:
     return [f"{name:<30} {value!s:>14}   {note}" for name, value, note in rows]
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
+def run_section(args: argparse.Namespace, measure: Callable[..., dict[str, Any]],
+                table: Callable[[dict[str, Any]], list[str]]) -> int:
+    """A section that starts servers on the run's own schema (or file) of CREDENTIALS_DATABASE_URL:
+    `measure`, then the schema and the report schema the server made removed (unless --keep), its
+    table and its JSON."""
     target = Target(database_url(args.url), args.keep)
     if target.backend != "postgres":
         print("note: not PostgreSQL; SQLite takes one writer at a time", flush=True)
@@ -305,3 +308,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(line)
     print(json.dumps(result))
     return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return run_section(parse_args(argv), measure, table)

@@ -24,7 +24,6 @@ candidate's figures with the ratios and targets of the issue.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import socket
 import sys
@@ -39,7 +38,7 @@ from application.settings import Settings
 from benchmarks import http_api
 from benchmarks.histories import Histories, load
 from benchmarks.server import Server
-from benchmarks.target import Target, database_url, report_schema
+from benchmarks.target import Target, report_schema
 from benchmarks.workers import RawJob, Workers, machine_figures, machine_row, ms, percentile
 from entrypoints.server import default_threads, default_workers, prepare_store, with_tokens, worker_app
 
@@ -269,22 +268,7 @@ def table(r: dict[str, Any]) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
-    target = Target(database_url(args.url), args.keep)
-    if target.backend != "postgres":
-        print("note: not PostgreSQL; SQLite takes one writer at a time", flush=True)
-    service = CredentialService({"POSTGRES_POOL_SIZE": "1"}, database_url=target.url)
-    try:
-        result = measure(args, target, service, lambda line: print(line, flush=True))
-    finally:
-        service.close()
-        if target.backend == "postgres" and not args.keep:
-            target.drop_schema(report_schema(target))
-        target.cleanup()
-    for line in table(result):
-        print(line)
-    print(json.dumps(result))
-    return 0
+    return http_api.run_section(parse_args(argv), measure, table)
 
 
 if __name__ == "__main__":
