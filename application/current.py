@@ -67,5 +67,7 @@ class CurrentAggregates:
                       for e in self.recorder.select_events(aggregate_id, gt=version or None)]
         by_aggregate: dict[UUID, list[StoredEvent]] = {}
         for event in events:
-            by_aggregate.setdefault(UUID(str(event.originator_id)), []).append(event)
+            originator = event.originator_id  # a UUID from either store; parsed only if not
+            key = originator if isinstance(originator, UUID) else UUID(str(originator))
+            by_aggregate.setdefault(key, []).append(event)
         return by_aggregate
