@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -83,11 +84,17 @@ def test_a_request_waits_out_another_process_holding_the_write_lock_for_seconds(
     assert lost_and_doubled(load) == ([], [])
 
 
-def worker_pids(server: Server) -> list[int]:
-    """The server's worker processes: granian's children running `serve`."""
-    found = subprocess.run(["ps", "-o", "pid=,args=", "--ppid", str(server.process.pid)], capture_output=True,
-                           text=True)
-    return [int(line.split()[0]) for line in found.stdout.splitlines() if " serve " in line]
+def worker_pids(server: Server, count: int = 3, within: float = 15.0) -> list[int]:
+    """The pids of the server's workers, from granian's own log lines ("Spawning worker-N with PID:
+    P"): the pids as the server's process sees them. Asking `ps` for the server's children is not
+    enough: in a sandboxed PID namespace /proc may show other numbers than the ones we signal."""
+    deadline = time.monotonic() + within
+    while True:
+        spawned = re.findall(r"Spawning worker-(\d+) with PID: (\d+)", server.log.read_text())
+        latest = {worker: int(pid) for worker, pid in spawned}  # a respawned worker keeps its number
+        if len(latest) >= count or time.monotonic() > deadline:
+            return sorted(latest.values())
+        time.sleep(0.2)
 
 
 def test_a_worker_killed_mid_request_leaves_nothing_half_recorded_and_retries_record_once(
