@@ -19,6 +19,7 @@ from web.errors import install_error_handling
 from web.limits import RequestLimits, refuse_marked
 from web.routes.audits import audits
 from web.routes.deadlines import deadlines
+from web.routes.docs import api_docs
 from web.routes.imports import MAX_IMPORT_BYTES, imports
 from web.routes.members import members
 from web.routes.policy import policy
@@ -69,7 +70,7 @@ def create_app(settings: Settings | None = None, service: CredentialService | No
     install_error_handling(app)
     app.wsgi_app = RequestLimits(app.wsgi_app, LARGEST_BODY)  # type: ignore[method-assign]
     app.before_request(refuse_marked)
-    for blueprint in (members, what_if, audits, deadlines, policy, reports, system, imports, rosters):
+    for blueprint in (members, what_if, audits, deadlines, policy, reports, system, imports, rosters, api_docs):
         app.register_blueprint(blueprint)
     install_dashboard(app, tokens, settings)
     return app

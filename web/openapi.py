@@ -92,8 +92,9 @@ def _operation(endpoint: str, op: Operation) -> dict[str, Any]:
     return operation
 
 
-# The staff pages are HTML for people (web.dashboard), not part of the JSON contract.
-PAGE_BLUEPRINTS = frozenset({"dashboard"})
+# The staff pages and the API reference are HTML for people (web.dashboard, web.routes.docs), not part
+# of the JSON contract.
+PAGE_BLUEPRINTS = frozenset({"dashboard", "api_docs"})
 
 
 def is_api_route(endpoint: str) -> bool:

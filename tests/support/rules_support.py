@@ -1,4 +1,4 @@
-"""Helpers for the behaviour tests of ../shared/spec/rules.md.
+"""Helpers for the behaviour tests of docs/rules.md.
 
 Two ways to build a credential:
 - through the application service (`service` fixture), which stores every fact, on SQLite
