@@ -83,6 +83,10 @@ class VersionRecord:
     withdrawal_reason: str | None
     policy: Policy
     changes: Mapping[str, Any] | None = None
+    # Who adopted and who withdrew it (a token's name, else its role); None for the built-in
+    # versions and for facts recorded before the service recorded who.
+    adopted_by: str | None = None
+    withdrawn_by: str | None = None
 
 
 def _version_in(book: PolicyBook, version: str) -> Policy:
@@ -178,12 +182,14 @@ class PolicyRegister(Aggregate):
             withdrawal = withdrawals.get(adoption.version)
             if withdrawal is None:
                 records.append(VersionRecord(adoption.version, adoption.effective_from, adoption.timestamp, None,
-                                             None, _version_in(book, adoption.version), adoption.changes))
+                                             None, _version_in(book, adoption.version), adoption.changes,
+                                             adopted_by=adoption.recorded_by))
                 continue
             index, fact = withdrawal
             stood = _version_in(self._book_of(built_in, known[:index]), adoption.version)
             records.append(VersionRecord(adoption.version, adoption.effective_from, adoption.timestamp,
-                                         fact.timestamp, fact.reason, stood, adoption.changes))
+                                         fact.timestamp, fact.reason, stood, adoption.changes,
+                                         adopted_by=adoption.recorded_by, withdrawn_by=fact.recorded_by))
         return sorted(records, key=lambda r: r.effective_from)
 
     # --- commands ----------------------------------------------------------------------------

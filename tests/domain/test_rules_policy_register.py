@@ -271,3 +271,17 @@ def test_the_built_in_listing_has_the_built_in_versions_only() -> None:
     (only,) = PolicyRegister.built_in_listing(DEFAULT_POLICY)
     assert (only.version, only.effective_from, only.adopted_at, only.policy) == (
         "2012-06-01", D("1900-01-01"), None, FAQ_ERA)
+
+
+def test_the_listing_names_who_adopted_a_version_and_who_withdrew_it() -> None:
+    """Accountability (http-api.md 1.1): a policy version is a recorded fact like any other, so
+    staff can see which token's holder adopted it and which withdrew it."""
+    reg = register()
+    reg.adopt("2020-01-01", D("2020-01-01"), {"late_fee": "75.00"}, DEFAULT_POLICY,
+              **stamp("2019-12-01"), recorded_by="ana")
+    reg.adopt("2021-01-01", D("2021-01-01"), {"late_fee": "80.00"}, DEFAULT_POLICY, **stamp("2020-12-01"))
+    reg.withdraw("2020-01-01", "adopted in error", DEFAULT_POLICY, **stamp("2021-06-01"), recorded_by="ben")
+    listed = {record.version: record for record in reg.listing(DEFAULT_POLICY)}
+    assert (listed["2020-01-01"].adopted_by, listed["2020-01-01"].withdrawn_by) == ("ana", "ben")
+    assert (listed["2021-01-01"].adopted_by, listed["2021-01-01"].withdrawn_by) == (None, None)
+    assert listed[DEFAULT_POLICY.versions[0].version].adopted_by is None  # built in
