@@ -67,10 +67,12 @@ def credential_id(member_id: str) -> UUID:
 
 # Who records the facts no token asked for (`Stamp.recorded_by`): the sweep's and the reminder
 # runs' (SYSTEM), an imported register's (IMPORT), and those of a `credentials` command an
-# operator runs on the server (CLI: an audit draw, a policy version).
+# operator runs on the server (CLI: an audit draw, a policy version), and the demo members'
+# (`credentials demo`, DEMO).
 SYSTEM = "system"
 IMPORT = "import"
 CLI = "cli"
+DEMO = "demo"
 
 
 class Stamp:

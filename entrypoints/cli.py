@@ -15,7 +15,7 @@ from application.settings import Settings, SettingsError
 from domain.credential import CLI
 from domain.errors import CredentialError
 from entrypoints.arguments import day, moment, rate
-from entrypoints.demo import load_demo
+from entrypoints.demo import run_demo_command
 from entrypoints.import_command import register_import_command, run_import_command
 from entrypoints.policy_commands import BadFile, register_policy_commands, run_policy_command
 from entrypoints.projection_commands import register_projection_commands, run_projection_command
@@ -44,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--on", type=day, default=None)
     status.add_argument("--known-at", type=moment, default=None)
 
-    commands.add_parser("demo", help="load the demo members into an empty store")
+    commands.add_parser("demo", help="load the demo members into an empty store (never into one with other members)")
 
     serve = commands.add_parser("serve", help="serve the HTTP API (granian)")
     serve.add_argument("--host", default="127.0.0.1")
@@ -85,7 +85,7 @@ def run(args: argparse.Namespace, app: CredentialService) -> dict[str, object]:
         answer = app.status(args.member_id, args.on, args.known_at)
         return {"member_id": args.member_id, "on": answer.on.isoformat(), "status": answer.status.value,
                 "reason": answer.reason}
-    return {"recorded_members": load_demo(app)}
+    raise ValueError(f"no handler for the command {args.command!r}")
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -134,6 +134,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return run_import_command(args, settings)
     try:
         app = CredentialService(database_url=settings.database_url)
+        if args.command == "demo":  # words for a newcomer, not JSON
+            return run_demo_command(app)
         print(json.dumps(run(args, app), indent=2))
     except BadFile as bad:
         print("\n".join(bad.lines()), file=sys.stderr)

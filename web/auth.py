@@ -24,7 +24,7 @@ from enum import Enum
 from flask import g, request
 
 from application.settings import TOKENS as TOKENS_VARIABLE
-from domain.credential import CLI, IMPORT, SYSTEM
+from domain.credential import CLI, DEMO, IMPORT, SYSTEM
 from web.errors import ApiError
 
 
@@ -53,7 +53,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
 # A token shorter than this is refused: 32 characters of `secrets.token_urlsafe` carry 192 bits.
 MIN_TOKEN_LENGTH = 32
 # Who records the facts no token asked for (domain.credential); no token may be named so.
-RESERVED_NAMES = frozenset({SYSTEM, IMPORT, CLI})
+RESERVED_NAMES = frozenset({SYSTEM, IMPORT, CLI, DEMO})
 # A token's name: what the history shows as `recorded_by`.
 TOKEN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}")
 # What a token is made of: printable ASCII but `:` and `,` (the setting's separators) and spaces.

@@ -191,7 +191,7 @@ def test_an_entry_may_name_its_holder() -> None:
     assert book.asker(FROM_ENV).recorded_by == "reporter"
 
 
-@pytest.mark.parametrize("name", ["system", "import", "cli", "ana lopez", "-ana", "a" * 65])
+@pytest.mark.parametrize("name", ["system", "import", "cli", "demo", "ana lopez", "-ana", "a" * 65])
 def test_a_token_may_not_be_named_as_the_service_records_its_own_facts_or_oddly(name: str) -> None:
     """`system` and `import` say who recorded the facts no token asked for: no token may claim them."""
     message = _refusal(f"staff:{name}:{NAMED}")
