@@ -26,6 +26,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from eventsourcing.persistence import InterfaceError, OperationalError
+
 from application.imports import ImportReport
 from application.service import CredentialService
 from web.schemas.register import read_register
@@ -80,6 +82,8 @@ def _collect(processes: list[Any], messages: Any, advance: Advance | None) -> Im
             continue
         if kind == "failed":
             raise WorkerFailed(body)
+        if kind == "store_unavailable":  # the command's own answer to an outage: try again later
+            raise OperationalError(body)
         if kind == "progress":
             progress[index] = body
         else:
@@ -127,6 +131,8 @@ def _import_share(database_url: str, data: bytes, share: Share, dry_run: bool, m
             messages.put(("report", share.index, service.import_register(rows, dry_run=dry_run, progress=progress)))
         finally:
             service.close()
+    except (OperationalError, InterfaceError) as error:
+        messages.put(("store_unavailable", share.index, str(error)))
     except KeyboardInterrupt:
         messages.put(("failed", share.index, "interrupted"))
     except BaseException:
