@@ -60,15 +60,25 @@ class Date(fields.Field[date]):
         return day
 
 
+# A time whose offset sign is a space: "2026-01-05T00:00:00 00:00", a "+00:00" sent unencoded in a URL.
+PLUS_READ_AS_SPACE = re.compile(r"T[0-9:.]+ [0-9]{2}(:?[0-9]{2})?$")
+
+
 class Time(fields.AwareDateTime):
     """An ISO 8601 time with its offset; a time without one is ambiguous, so refused."""
 
-    default_error_messages = {"range": f"Times must be in the years {EARLIEST.year} to {LATEST.year}."}
+    default_error_messages = {
+        "range": f"Times must be in the years {EARLIEST.year} to {LATEST.year}.",
+        "plus_as_space": "Not a valid time: its offset's '+' arrived as a space, as a '+' in a URL's query does. "
+                         "Write it as %2B (2026-01-05T00:00:00%2B00:00) or end the time with Z.",
+    }
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(format="iso", **kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        if isinstance(value, str) and PLUS_READ_AS_SPACE.search(value):
+            raise self.make_error("plus_as_space")
         moment = super()._deserialize(value, attr, data, **kwargs)
         if not EARLIEST.year <= moment.year <= LATEST.year:
             raise self.make_error("range")
@@ -179,6 +189,25 @@ class Text(fields.String):
         if not _storable(text):
             raise self.make_error("unstorable")
         return text
+
+
+# The policy's vocabularies a `PolicyTerm` can name (see web.openapi.policy_terms).
+CATEGORIES = "categories"
+CERTIFICATIONS = "certifications"
+
+
+class PolicyTerm(Text):
+    """A term the policy book defines: an activity category (`CATEGORIES`) or a certification code
+    (`CERTIFICATIONS`). Read as text: whether a term is accepted is for the domain's rules to say, as
+    of the fact's own date, with their own codes (422), since the versions of the book differ.
+    /openapi.json documents it as an enum of every term of the book known when the document is
+    served (web.openapi), so a generated client gets the terms as an enum type."""
+
+    def __init__(self, vocabulary: str, **kwargs: Any) -> None:
+        if vocabulary not in (CATEGORIES, CERTIFICATIONS):
+            raise ValueError(f"no policy vocabulary {vocabulary!r}")
+        self.vocabulary = vocabulary
+        super().__init__(**kwargs)
 
 
 def _has_control(text: str) -> bool:

@@ -50,6 +50,12 @@ FUZZ_SETTINGS = settings(
 )
 
 
+def token_left_out(case: schemathesis.Case) -> bool:
+    phase = case.meta.phase.data if case.meta is not None else None
+    mutations = getattr(phase, "mutations", None) or ()
+    return any(m.parameter == "Authorization" and "required" in m.keywords for m in mutations)
+
+
 @pytest.fixture
 def api_schema(make_service) -> schemathesis.BaseSchema:
     api = api_on(make_service())
@@ -68,6 +74,9 @@ def test_no_input_gets_a_server_error_or_an_undocumented_answer(
     @FUZZ_SETTINGS
     @given(case=operation.as_strategy(mode, path_parameters={"member_id": KNOWN_MEMBER} if known_member else None))
     def exchange(case: schemathesis.Case) -> None:
-        case.call_and_validate(headers=headers, checks=checks)
+        # A case made invalid by leaving the token out is sent without it: added back, the request
+        # would be valid, and its 200 taken for "a schema-violating request accepted".
+        sent = {} if token_left_out(case) else headers
+        case.call_and_validate(headers=sent, checks=checks)
 
     exchange()

@@ -156,6 +156,20 @@ def test_bad_status_queries_answer_400(api: Api, query: dict) -> None:
     refused(api.get("/members/m-1/status", **query), 400, "invalid_input")
 
 
+@pytest.mark.parametrize("sent", ["2023-01-01T10:00:00+00:00", "2023-01-01T10:00+0100"])
+def test_a_time_whose_plus_was_sent_unencoded_is_refused_saying_how_to_write_it(api: Api, sent: str) -> None:
+    """A `known_at` copied from the CLI's example into a URL: its `+` arrives as a space."""
+    api.certify("m-1")
+    error = refused(api.get(f"/members/m-1/status?known_at={sent}"), 400, "invalid_input")
+    assert "%2B" in error["details"]["known_at"][0]
+
+
+def test_a_time_with_its_plus_encoded_is_read(api: Api) -> None:
+    api.certify("m-1")
+    answer = api.ok(api.get("/members/m-1/status?known_at=2030-01-01T10:00:00%2B00:00"), 200)
+    assert answer["known_at"].startswith("2030-01-01T10:00:00")
+
+
 @pytest.mark.parametrize("name", ["on", "headers", "details"])
 def test_a_repeated_query_parameter_answers_400(api: Api, name: str) -> None:
     api.certify("m-1")

@@ -169,3 +169,13 @@ def test_a_correction_on_the_staff_pages_is_recorded_by_the_signed_in_token_s_na
     view: Page = read(signed_in_as_ana, page)
     assert view.find("tr", "event")[-1].attrs["data-event"] == "FactWithdrawn"
     assert view.find("td", "recorded-by")[-1].attrs["data-recorded-by"] == "ana"
+
+
+def test_the_policy_listing_says_who_adopted_a_version_and_who_withdrew_it(memory_service: CredentialService) -> None:
+    api = api_with_names(memory_service)
+    as_token(api, ANA, "POST", "/policy/versions",
+             {"version": "2030-01-01", "effective_from": "2030-01-01", "values": {"late_fee": "75.00"}})
+    api.ok(api.post("/policy/versions/2030-01-01/withdrawal", {"reason": "not voted"}), 200)
+    versions = {v["version"]: v for v in api.ok(api.get("/policy"), 200)["versions"]}
+    assert (versions["2030-01-01"]["adopted_by"], versions["2030-01-01"]["withdrawn_by"]) == ("ana", "staff")
+    assert (versions["2012-06-01"]["adopted_by"], versions["2012-06-01"]["withdrawn_by"]) == (None, None)

@@ -10,10 +10,14 @@ import psycopg
 import pytest
 from api_support import Api, api_on, refused
 
+from application.settings import Settings
 from domain.policy import FAQ_ERA, PolicyBook
 from domain.policy import amended as amended_policy
 from entrypoints.cli import main
 from projections.replayed import ReplayQueries
+from web import create_app
+from web.openapi import operations
+from web.services import EXTENSION
 
 
 @pytest.fixture
@@ -205,3 +209,76 @@ def test_after_a_version_is_adopted_the_reports_answer_under_it_and_after_its_wi
     withdrawn = population.ok(population.get("/reports/status-counts", on="2026-05-01", role="reporter"), 200)
     assert withdrawn == before
     assert withdrawn["by_status"] == replayed_by_status()
+
+
+# Every operation that answers CSV, with parameters to ask it by, and the file its CSV is named as.
+CSV_ASKED = {
+    "/reports/status-counts": ({"on": "2026-02-01"}, "status-counts-on-2026-02-01.csv"),
+    "/reports/renewals-due": ({"year": "2025"}, "renewals-due-year-2025.csv"),
+    "/reports/audits": ({"year": "2026"}, "audits-year-2026.csv"),
+    "/reports/cec-categories": ({"year": "2023"}, "cec-categories-year-2023.csv"),
+    "/reports/revisions": ({"recorded_from": "2026-01-01T00:00:00+00:00"},
+                           "revisions-recorded_from-2026-01-01T00_00_00_00_00.csv"),
+    "/worklists/due": ({"on": "2026-02-01", "within": "400"}, "worklists-due-on-2026-02-01-within-400.csv"),
+    "/reminders": ({"issued_from": "2025-01-01"}, "reminders-issued_from-2025-01-01.csv"),
+}
+
+
+def test_every_operation_that_answers_csv_is_checked_for_format_csv() -> None:
+    """A new CSV answer must be asked for with `format=csv` too: it joins the checks below."""
+    answering_csv = {path for path, _, op in operations(create_app(Settings(tokens=""))) if op.csv_rows is not None}
+    assert answering_csv == set(CSV_ASKED)
+
+
+@pytest.mark.parametrize("path", sorted(CSV_ASKED))
+def test_format_csv_gives_the_same_csv_as_accept_text_csv_as_a_named_attachment(population: Api, path: str) -> None:
+    """A link or a spreadsheet cannot set `Accept`: `?format=csv` gives the very same CSV, as a file
+    named after the report and its parameters, in characters safe in any file system."""
+    query, filename = CSV_ASKED[path]
+    by_accept = population.call("GET", path, headers={"Accept": "text/csv"}, **query)
+    by_format = population.call("GET", path, format="csv", **query)
+    assert (by_accept.status_code, by_format.status_code) == (200, 200)
+    assert by_format.mimetype == "text/csv"
+    assert by_format.get_data(as_text=True) == by_accept.get_data(as_text=True)
+    assert by_format.get_data(as_text=True).count("\r\n") >= 1  # the header at least
+    assert by_format.headers["Content-Disposition"] == f'attachment; filename="{filename}"'
+    assert by_accept.headers["Content-Disposition"] == by_format.headers["Content-Disposition"]
+
+
+def test_a_csv_asked_with_no_parameters_is_named_after_the_report_alone(population: Api) -> None:
+    """With no parameter given, the file is named by the report only."""
+    response = population.get("/reports/status-counts", format="csv")
+    assert response.headers["Content-Disposition"] == 'attachment; filename="status-counts.csv"'
+
+
+def test_format_json_gives_json_even_when_accept_prefers_csv(population: Api) -> None:
+    """`format` is what the caller chose explicitly, so it wins over the `Accept` header."""
+    response = population.call("GET", "/reports/status-counts", headers={"Accept": "text/csv"}, format="json",
+                               on="2026-02-01")
+    assert (response.status_code, response.mimetype) == (200, "application/json")
+    assert response.get_json() == population.ok(population.get("/reports/status-counts", on="2026-02-01"), 200)
+    assert "Content-Disposition" not in response.headers
+
+
+@pytest.mark.parametrize("value", ["xml", "CSV", "", "csv "])
+def test_a_bad_format_is_refused_with_400_and_changes_nothing(population: Api, value: str) -> None:
+    """Only `json` and `csv` are formats; anything else is the contract's 400 `invalid_input`,
+    naming `format`, and nothing is recorded."""
+    recorder = population.client.application.extensions[EXTENSION].get().recorder
+    recorded = recorder.max_notification_id()
+    error = refused(population.get("/reports/status-counts", format=value, on="2026-02-01"), 400, "invalid_input")
+    assert list(error["details"]) == ["format"]
+    assert recorder.max_notification_id() == recorded
+
+
+def test_a_bad_format_is_told_with_the_other_parameters_problems(api: Api) -> None:
+    """One answer names every bad parameter, `format` among them."""
+    error = refused(api.get("/reports/renewals-due", format="pdf", year="twenty"), 400, "invalid_input")
+    assert set(error["details"]) == {"format", "year"}
+
+
+def test_format_is_refused_where_no_csv_is_answered(api: Api) -> None:
+    """An operation without a CSV answer takes no `format`: like any unknown parameter, a 400."""
+    api.certify("m-1", "CPT", "2024-01-10")
+    error = refused(api.get("/members/m-1/status", format="json"), 400, "invalid_input")
+    assert list(error["details"]) == ["format"]

@@ -1,4 +1,4 @@
-"""Reports for staff dashboards, each also as CSV (`Accept: text/csv`).
+"""Reports for staff dashboards, each also as CSV (`?format=csv`, or `Accept: text/csv`).
 
 Answered from the read-model tables, brought up to date with every write first
 (projections.reading); the yearly reports count what is known today, the revisions report

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, current_app
 
 from web.endpoint import Answer, Operation, endpoint
-from web.openapi import build_spec
+from web.openapi import served_spec
 from web.schemas.system import HealthDocument, OpenApiDocument
 from web.services import service
 
@@ -30,7 +30,4 @@ def health() -> Any:
 
 @endpoint(system, Operation("GET", "/openapi.json", "This API's OpenAPI 3 description", "system", OpenApiDocument))
 def openapi() -> dict[str, Any]:
-    spec = current_app.extensions.get("openapi")
-    if spec is None:
-        spec = current_app.extensions["openapi"] = build_spec(current_app)
-    return spec
+    return served_spec(current_app)

@@ -11,11 +11,12 @@ from typing import Any
 from marshmallow import Schema, fields, post_load, validate
 
 from domain.events import Evidence
-from web.fields import Date, Integer, Money, Number, Seed, Text
+from web.fields import CATEGORIES, CERTIFICATIONS, Date, Integer, Money, Number, PolicyTerm, Seed, Text
 
 
 class CertificationBody(Schema):
-    certification = Text(required=True, limit=20, metadata={"description": "certification code", "example": "CPT"})
+    certification = PolicyTerm(CERTIFICATIONS, required=True, limit=20,
+                               metadata={"description": "certification code", "example": "CPT"})
     certified_on = Date(required=True)
     name = Text(load_default=None, allow_none=True, limit=200)
 
@@ -23,7 +24,7 @@ class CertificationBody(Schema):
 class ActivityBody(Schema):
     """Which of the optional fields are needed depends on the category (see the contract)."""
 
-    category = Text(required=True, limit=50, metadata={
+    category = PolicyTerm(CATEGORIES, required=True, limit=50, metadata={
         "description": "an activity category; refused ones (cpr, bls, certification_exam, membership, "
                        "committee) answer 422 not_accepted_category",
         "example": "acsm_workshop",

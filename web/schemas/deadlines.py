@@ -1,5 +1,5 @@
 """Deadlines ahead (rules.md section 11): the worklist, reminder runs and the reminders' outbox.
-Each list is also CSV (`Accept: text/csv`), its columns in the order declared here: the
+Each list is also CSV (`format=csv` or `Accept: text/csv`), its columns in the order declared here: the
 contract's first, then what this service adds."""
 
 from __future__ import annotations
@@ -12,13 +12,14 @@ from domain.matters import MATTER_KINDS
 from domain.policy import REMINDER_KINDS
 from domain.states import Status
 from web.fields import Cecs, Date, Integer, Money, Time
+from web.schemas.parameters import Query
 
 # A worklist reaches at most ten years ahead: every deadline a member has falls within it.
 MAX_WITHIN = 3660
 
 
-class WorklistQuery(Schema):
-    on = Date(load_default=None, allow_none=False, metadata={"description": "the day of the worklist; default today"})
+class WorklistQuery(Query):
+    on = Date(metadata={"description": "the day of the worklist; default today"})
     within = Integer(load_default=90, validate=validate.Range(min=0, max=MAX_WITHIN), metadata={
         "description": "list the matters due within this many days of `on` (inclusive); default 90"})
 
@@ -74,9 +75,9 @@ class ReminderRunDocument(Schema):
     reminders = fields.List(fields.Nested(ReminderDocument), required=True)
 
 
-class OutboxQuery(Schema):
-    issued_from = Date(load_default=None, allow_none=False, metadata={"description": "inclusive; default: the first"})
-    issued_to = Date(load_default=None, allow_none=False, metadata={"description": "inclusive; default: the last"})
+class OutboxQuery(Query):
+    issued_from = Date(metadata={"description": "inclusive; default: the first"})
+    issued_to = Date(metadata={"description": "inclusive; default: the last"})
 
     @validates_schema
     def _in_order(self, window: dict[str, Any], **_: Any) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 from marshmallow import Schema, fields
 
 from domain import events
-from web.fields import Cecs, Date, Money, Number, as_json_number
+from web.fields import CATEGORIES, CERTIFICATIONS, Cecs, Date, Money, Number, PolicyTerm, as_json_number
 
 ENVELOPE = frozenset({"id", "originator_id", "originator_version", "timestamp", "effective_on",
                       "idempotency_key", "request_hash", "recorded_by", "originator_topic"})
@@ -35,12 +35,12 @@ class CredentialOpenedData(Schema):
 
 
 class CertifiedData(Schema):
-    certification = fields.String(required=True)
+    certification = PolicyTerm(CERTIFICATIONS, required=True)
 
 
 class ActivityClaimedData(Schema):
     activity_id = fields.String(required=True)
-    category = fields.String(required=True)
+    category = PolicyTerm(CATEGORIES, required=True)
     title = fields.String(required=True)
     evidence = EnumValue(events.Evidence, required=True)
     hours = Number(required=True, allow_none=True)

@@ -36,6 +36,11 @@ class PolicyVersionDocument(Schema):
     changes = fields.Dict(keys=fields.String(), required=True, allow_none=True, metadata={
         "description": "only the values this version changed, as adopted; null for the built-in version",
     })
+    adopted_by = fields.String(required=True, allow_none=True, metadata={
+        "description": "who adopted it: the token's name, else its role (`cli` for the `credentials` command); "
+                       "null for the built-in version and for versions adopted before this was recorded"})
+    withdrawn_by = fields.String(required=True, allow_none=True, metadata={
+        "description": "who withdrew it, likewise; null while it stands"})
 
     @pre_dump
     def _values(self, record: VersionRecord, **_: Any) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""The reports' answers. Each has one list of rows, which `Accept: text/csv` returns as CSV
+"""The reports' answers. Each has one list of rows, which `format=csv` (or `Accept: text/csv`) returns as CSV
 (columns in the order declared here); and the revisions report's window of recorded time."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from domain.states import AuditState, Status
 from web.fields import Cecs, Date, Time
+from web.schemas.parameters import Query
 
 STATUSES = [s.value for s in Status]
 
@@ -69,14 +70,11 @@ class CecCategoriesDocument(Schema):
     categories = fields.List(fields.Nested(CategoryRow), required=True)
 
 
-class RecordedWindowQuery(Schema):
+class RecordedWindowQuery(Query):
     """A window of recorded time, from `recorded_from` (inclusive) to `recorded_to` (exclusive)."""
 
-    # allow_none=False: a query parameter is present or absent, never null.
-    recorded_from = Time(load_default=None, allow_none=False,
-                         metadata={"description": "from this time, inclusive; default: from the first fact"})
-    recorded_to = Time(load_default=None, allow_none=False,
-                       metadata={"description": "up to this time, exclusive; default: everything recorded"})
+    recorded_from = Time(metadata={"description": "from this time, inclusive; default: from the first fact"})
+    recorded_to = Time(metadata={"description": "up to this time, exclusive; default: everything recorded"})
 
     @validates_schema
     def _in_order(self, window: dict[str, Any], **_: Any) -> None:
