@@ -198,7 +198,11 @@ def test_a_correction_refused_because_the_member_is_unknown_is_a_404_page(client
 
 
 def test_decided_on_may_not_be_after_today_in_the_form_either(client: FlaskClient) -> None:
-    assert read(client, PAGE).one("input", name="decided_on").attrs["max"] == str(date(2026, 11, 28))
+    """The field is ISO text (a date input shows the browser's locale), which has no `max`: the
+    form says the latest day in words, and marks it for scripts."""
+    field = read(client, PAGE).one("input", name="decided_on")
+    assert field.attrs["data-latest"] == str(date(2026, 11, 28))
+    assert "today, 2026-11-28, or before" in read(client, PAGE).one("label", **{"for": "withdraw-decided"}).text
 
 
 FIELDS = ["fact_id", "reason", "decided_on", "replace_by", "category", "title", "completed_on", "evidence", "hours",

@@ -9,61 +9,24 @@ Playwright) these tests are skipped locally but fail under CI=true, like Postgre
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from api_support import TOKEN_CONFIG, TOKENS
-from server_support import start_server, stop
-
-from application.service import CredentialService
-from entrypoints.demo import load_demo
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-
-
-def _browser_missing() -> str | None:
-    if not CHROMIUM.exists():
-        return f"{CHROMIUM} is missing (scripts/test installs Debian's chromium when run as root)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "the playwright package is missing (pip install -e '.[dev]')"
-    return None
+from api_support import TOKENS
+from browser_support import ARTIFACTS, chromium, demo_site
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    folder = tmp_path_factory.mktemp("browser")
-    url = f"sqlite:///{folder / 'credentials.db'}"
-    service = CredentialService(database_url=url)
-    load_demo(service)  # members dated around today, as `./scripts/run` shows them
-    service.close()
-    server = start_server(url, folder / "server.log", TOKEN_CONFIG)
-    yield server.base
-    stop(server)
+    with demo_site(tmp_path_factory.mktemp("browser")) as server:
+        yield server.base
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    problem = _browser_missing()
-    if problem:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{problem} (CI=true: the browser tests may not be skipped)")
-        pytest.skip(problem)
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        # Never `playwright install`: the system Chromium is the browser.
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture

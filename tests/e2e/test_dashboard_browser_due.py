@@ -15,11 +15,9 @@ from typing import Any
 
 import pytest
 import test_dashboard_browser as browsing
-from api_support import TOKEN_CONFIG, TOKENS
-from server_support import Server, start_server, stop
-
-from application.service import CredentialService
-from entrypoints.demo import load_demo
+from api_support import TOKENS
+from browser_support import demo_site
+from server_support import Server
 
 STAFF = TOKENS["staff"]
 ARTIFACTS, sign_in = browsing.ARTIFACTS, browsing.sign_in
@@ -29,18 +27,12 @@ browser, page = browsing.browser, browsing.page
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    folder = tmp_path_factory.mktemp("browser-due")
-    url = f"sqlite:///{folder / 'credentials.db'}"
-    service = CredentialService(database_url=url)
-    load_demo(service)
-    service.close()
-    started = start_server(url, folder / "server.log", TOKEN_CONFIG)
-    # Today's run, as the daily job makes it (nothing new if the demo already issued today's).
-    status, _, run = started.request("POST", "/reminders/runs", {"as_of": datetime.now(UTC).date().isoformat()},
-                                     token=STAFF)
-    assert status == 201, run
-    yield started
-    stop(started)
+    with demo_site(tmp_path_factory.mktemp("browser-due")) as started:
+        # Today's run, as the daily job makes it (nothing new if the demo already issued today's).
+        status, _, run = started.request("POST", "/reminders/runs", {"as_of": datetime.now(UTC).date().isoformat()},
+                                         token=STAFF)
+        assert status == 201, run
+        yield started
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from api_support import TOKEN_CONFIG
+from server_support import Server, start_server, stop
+
+from application.service import CredentialService
+from entrypoints.demo import load_demo
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -45,3 +50,18 @@ def chromium() -> Iterator[Any]:
             yield launched
         finally:
             launched.close()
+
+
+@contextmanager
+def demo_site(folder: Path) -> Iterator[Server]:
+    """A real server on a SQLite store in `folder` holding the demo members, as `./scripts/run`
+    shows them (dated around today), with the test tokens."""
+    url = f"sqlite:///{folder / 'credentials.db'}"
+    service = CredentialService(database_url=url)
+    load_demo(service)
+    service.close()
+    started = start_server(url, folder / "server.log", TOKEN_CONFIG)
+    try:
+        yield started
+    finally:
+        stop(started)

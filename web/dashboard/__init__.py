@@ -3,7 +3,7 @@ tables, the list of the members behind each count, what is due (who must act, an
 page per member with their status, what is needed, the reminders sent, its history, how the
 story changed as facts were recorded (the bitemporal picture, the revisions) and their recorded
 facts, with the staff's corrections and a what-if; a printable statement per member; the
-policy versions side by side; and, for staff, a register brought in from a CSV file.
+policy versions side by side; the reports as CSV files; and, for staff, a register brought in from a CSV file.
 
 Server-rendered HTML with inline SVG; no script at all. Signed in with an API token
 (see access)."""
@@ -16,6 +16,7 @@ from application.settings import Settings
 from web.auth import TokenBook
 from web.dashboard import access
 from web.dashboard import corrections as _corrections  # noqa: F401  (importing registers the routes)
+from web.dashboard import downloads as _downloads  # noqa: F401  (importing registers the route)
 from web.dashboard import due as _due  # noqa: F401  (importing registers the routes)
 from web.dashboard import imports_page as _imports_page  # noqa: F401  (importing registers the routes)
 from web.dashboard import member_list as _member_list  # noqa: F401  (importing registers the route)

@@ -27,6 +27,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import re
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -56,6 +57,7 @@ CSRF_FIELD = "csrf_token"  # the hidden field of every form that changes somethi
 # What a role needs to sign in at all: every role with a page may read members, so one that may not
 # (a provider's) is refused at the login form rather than given a session no page would admit.
 DASHBOARD_PERMISSION = Permission.READ
+BEARER = re.compile(r"^bearer\s+", re.IGNORECASE)  # what a token pasted with its header starts with
 
 
 def session_secret(book: TokenBook, configured: str = "") -> bytes:
@@ -280,11 +282,19 @@ def login() -> Any:
     return render_template("dashboard/login.html", next=request.args.get("next", ""), problem=None)
 
 
+def pasted_token(text: str) -> str:
+    """The token as pasted: `credentials serve --dev` prints it with its header's `Bearer ` (and
+    the API's docs show it so), so that prefix, in any case, and surrounding spaces are dropped.
+    A token never holds a space, so nothing of a real token is lost."""
+    text = text.strip()
+    return BEARER.sub("", text, count=1).strip()
+
+
 @dashboard.post("/dashboard/login")
 def login_submit() -> Any:
     if _from_another_site():
         raise ApiError(403, "forbidden", "a login from another site is refused")
-    token = request.form.get("token", "").strip()
+    token = pasted_token(request.form.get("token", ""))
     wanted = request.form.get("next") or None
     role = _book().role_of(token) if token else None
     if role is None:

@@ -70,7 +70,7 @@ def month_arg(name: str) -> tuple[int, int] | None:
 
 
 def time_arg(name: str) -> datetime | None:
-    """An ISO time; without an offset it is UTC, as the form's datetime-local input says."""
+    """An ISO time; without an offset it is UTC, as the forms' "known at (UTC)" inputs say."""
     text = given(name)
     if not text:
         return None

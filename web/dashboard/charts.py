@@ -16,6 +16,12 @@ from decimal import Decimal
 from web.dashboard.wording import number
 
 Quantity = int | Decimal
+# A bar chart's width in its own units. The page scales it to its card (at most a little larger,
+# see dashboard.css), so its words stay about their size from a desktop's card to a phone's.
+WIDTH = 420
+# The status band's widths: a desktop's, and a phone's (drawn too, shown instead on a small screen,
+# where the wide one scaled down would write its years and labels too small to read).
+BAND_WIDTH, NARROW_BAND_WIDTH = 960, 400
 
 
 @dataclass(frozen=True)
@@ -130,7 +136,7 @@ def _tick_label(value: float) -> str:
 
 
 def horizontal_bars(name: str, title: str, description: str, rows: Sequence[Row], *, legend: bool = True,
-                    width: int = 560, label_width: int = 150) -> BarChart:
+                    width: int = WIDTH, label_width: int = 150) -> BarChart:
     bar, gap, top, axis, value_room = 22, 12, 6, 22, 56
     plot = Box(label_width, top, width - label_width - value_room, len(rows) * (bar + gap))
     step, maximum = _scale(rows)
@@ -153,7 +159,7 @@ def horizontal_bars(name: str, title: str, description: str, rows: Sequence[Row]
                     ticks, _legend(rows) if legend else ())
 
 
-def vertical_bars(name: str, title: str, description: str, rows: Sequence[Row], *, width: int = 560) -> BarChart:
+def vertical_bars(name: str, title: str, description: str, rows: Sequence[Row], *, width: int = WIDTH) -> BarChart:
     left, top, bottom, height = 36, 18, 24, 220
     plot = Box(left, top, width - left - 8, height)
     step, maximum = _scale(rows)

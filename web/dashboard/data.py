@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cached_property
 
 from application.service import HistoryEntry
@@ -21,9 +21,11 @@ from domain.errors import MemberNotFound
 from domain.events import ActivityClaimed, CredentialFact, CredentialOpened, ReminderIssued
 from domain.fold import Transition
 from domain.guards import withdrawable_facts
+from domain.policy import PolicyBook
 from domain.policy_register import VersionRecord
 from domain.replay import replay
 from domain.revisions import Revision
+from domain.states import Status
 from projections.answers import (
     AuditsReport,
     CecCategories,
@@ -56,6 +58,7 @@ class MemberRecord:
     facts: list[CredentialFact]  # every recorded fact, the opening and the voided ones included
     revisions: list[Revision]  # oldest first
     moments: list[Moment]  # what the bitemporal picture draws
+    lapsed: Lapsed | None = None  # what an invalid member held until it lapsed
 
     def activity(self, activity_id: str) -> ActivityClaimed | None:
         """The claim or amendment holding the activity's content now; None if none stands."""
@@ -64,6 +67,26 @@ class MemberRecord:
     @cached_property
     def _activities(self) -> dict[str, ActivityClaimed]:
         return activities_in_force(self.facts)
+
+
+@dataclass(frozen=True)
+class Lapsed:
+    """The certifications an invalid member held the day before it became invalid: invalidation
+    clears what is held, so the status answer lists none, while the recorded facts (and the
+    timeline) still name them. The pages show these beside "none held", so the two agree."""
+
+    certifications: tuple[str, ...]
+    until: date  # the last day they were held
+
+
+def lapsed(facts: Sequence[CredentialFact], status: CredentialStatus, known_at: datetime | None,
+           book: PolicyBook) -> Lapsed | None:
+    """For an invalid status that holds nothing: what was held the day before it began; else None."""
+    if status.status is not Status.INVALID or status.certifications or status.since is None:
+        return None
+    until = status.since - timedelta(days=1)
+    before = status_of(facts, until, known_at, book)
+    return Lapsed(before.certifications, until) if before.certifications else None
 
 
 def today() -> date:
@@ -112,16 +135,18 @@ def member(member_id: str, on: date, known_at: datetime | None, horizon: date) -
     facts: list[CredentialFact] = list(app.credential(member_id).history)
     asked_at = known_at or app.clock()  # "now" read after the facts were, as the API does
     book = app.book(known_at)
+    status = status_of(facts, on, known_at, book)
     return MemberRecord(
         member_id,
         name_of(facts),
-        status_of(facts, on, known_at, book),
+        status,
         asked_at,
         [e for e in app.history(member_id) if not isinstance(e.fact, CredentialOpened)],
         list(replay(facts, horizon, known_at, book).transitions),
         facts,
         app.revisions(member_id),
         moments(facts, app.book, app.policy_changes()),
+        lapsed(facts, status, known_at, book),
     )
 
 

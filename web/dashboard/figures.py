@@ -21,7 +21,17 @@ from projections.answers import (
     RenewalsDue,
     StatusCounts,
 )
-from web.dashboard.charts import BandChart, BarChart, Part, Period, Row, band_chart, horizontal_bars, vertical_bars
+from web.dashboard.charts import (
+    BAND_WIDTH,
+    BandChart,
+    BarChart,
+    Part,
+    Period,
+    Row,
+    band_chart,
+    horizontal_bars,
+    vertical_bars,
+)
 from web.dashboard.moments import Moment
 from web.dashboard.picture import Picture, StoryBand, story_picture
 from web.dashboard.wording import (
@@ -92,7 +102,7 @@ def audits_chart(report: AuditsReport, link: ListLink) -> BarChart:
         for row in report.by_state]
     return horizontal_bars(
         "audits", f"Audits selected in {report.year}, by state on {report.as_of}",
-        f"{report.selected} audits selected in {report.year}", rows, legend=False)
+        f"{report.selected} audits selected in {report.year}", rows, legend=False, label_width=180)
 
 
 def cec_chart(report: CecCategories) -> BarChart:
@@ -115,17 +125,19 @@ def status_periods(transitions: Sequence[Transition]) -> list[Period]:
     return periods
 
 
-def status_history_chart(periods: Sequence[Period], horizon: date, today: date, on: date) -> BandChart | None:
-    """From the first certification to the horizon; None before any certification is known."""
+def status_history_chart(periods: Sequence[Period], horizon: date, today: date, on: date, *,
+                         name: str = "status-history", width: int = BAND_WIDTH) -> BandChart | None:
+    """From the first certification to the horizon; None before any certification is known. A
+    phone's copy is the same drawn `width` NARROW_BAND_WIDTH wide, under a `name` of its own."""
     if not periods:
         return None
     start = periods[0].start
     markers = [("today", "today", today)] + ([("on", f"as of {on}", on)] if on != today else [])
     return band_chart(
-        "status-history", f"Status from {start} to {horizon}",
+        name, f"Status from {start} to {horizon}",
         "Status periods: " + "; ".join(f"{p.label} from {p.start}" for p in periods)
         + ". After today: what happens if nothing more is recorded.",
-        periods, start, horizon, markers, today)
+        periods, start, horizon, markers, today, width=width)
 
 
 def _story_periods(periods: Sequence[StatusPeriod]) -> tuple[Period, ...]:

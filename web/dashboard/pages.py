@@ -21,6 +21,8 @@ from web.dashboard import data, figures
 from web.dashboard.access import page
 from web.dashboard.arguments import date_arg, time_arg, year_arg
 from web.dashboard.blueprint import Refusal, dashboard
+from web.dashboard.charts import NARROW_BAND_WIDTH
+from web.dashboard.downloads import DOWNLOADS, report_link
 from web.dashboard.forms import new_submission_key
 from web.dashboard.member_list import list_link
 from web.dashboard.what_if_page import what_if_defaults
@@ -51,8 +53,9 @@ def overview() -> str:
         "audits": figures.audits_chart(reports.audits, list_link),
         "cecs": figures.cec_chart(reports.cec_categories),
     }
+    downloads = {name: report_link(name, on, year) for name in DOWNLOADS}
     return render_template("dashboard/overview.html", today=today, on=on, year=year, reports=reports,
-                           charts=charts, level_tones=figures.level_tones(reports.status_counts))
+                           charts=charts, level_tones=figures.level_tones(reports.status_counts), downloads=downloads)
 
 
 @dashboard.get("/dashboard/members/<member_id>")
@@ -85,6 +88,8 @@ def member_page(member_id: str, refusal: Refusal | None = None) -> tuple[str, in
         "dashboard/member.html", record=record, status=record.status, today=today, on=on,
         known_at_asked=known_at, known_at_value=moment_input(known_at), events=events, periods=periods,
         band=figures.status_history_chart(periods, horizon, today, on),
+        narrow_band=figures.status_history_chart(periods, horizon, today, on, name="status-history-narrow",
+                                                 width=NARROW_BAND_WIDTH),
         story=figures.member_story(record.moments, facts, today, record.known_at),
         moments=[{"moment": m, "label": moment_label(m), "details": moment_details(m, facts)} for m in record.moments],
         withdrawable=[(e.fact_id, _withdrawable_label(e, facts)) for e in data.withdrawable(record)],

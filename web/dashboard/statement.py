@@ -71,6 +71,7 @@ class Statement:
     renewals: list[RenewalSubmitted]
     audits: list[AuditLine]
     reminders: list[ReminderIssued]
+    lapsed: data.Lapsed | None = None  # what an invalid member held until it lapsed
 
 
 def statement_of(member_id: str, on: date) -> Statement:
@@ -86,6 +87,7 @@ def statement_of(member_id: str, on: date) -> Statement:
                key=lambda f: f.effective_on),
         _audits(facts, on, status, book),
         data.reminders(f for f in facts if f.effective_on <= on),
+        data.lapsed(facts, status, None, book),
     )
 
 

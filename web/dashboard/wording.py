@@ -95,7 +95,7 @@ def moment(value: datetime | None) -> str:
 
 
 def moment_input(value: datetime | None) -> str:
-    """The value of a datetime-local input (which has no offset: the form says UTC)."""
+    """The value of a "known at" input, ISO to the second (no offset: the form says UTC)."""
     return "" if value is None else value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
