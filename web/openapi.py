@@ -183,7 +183,9 @@ def build_spec(app: Flask, terms: PolicyTerms | None = None) -> dict[str, Any]:
         version=CONTRACT_VERSION,
         openapi_version="3.1.0",
         plugins=[plugin],
-        info={"description": "HTTP contract version 1 (see spec/http-api.md)."},
+        info={"description": "The credential lifecycle service: HTTP contract version 1.1 and this "
+                             "service's additions, in words in the repository's docs/http-api.md; "
+                             "interactive at /docs."},
     )
     assert plugin.converter is not None  # set by APISpec, through the plugin's init_spec
     plugin.converter.add_attribute_function(_policy_enum(terms))
