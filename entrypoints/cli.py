@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -22,6 +24,10 @@ from entrypoints.projection_commands import register_projection_commands, run_pr
 from entrypoints.reminder_command import register_reminder_command, run_reminder_command
 from entrypoints.store_commands import COMMANDS as STORE_COMMANDS
 from entrypoints.store_commands import register_store_commands, run_store_command
+
+# The exit status of a command whose reader went away (`credentials demo | head -1`): a shell's
+# for a process ended by SIGPIPE, which Python turns into BrokenPipeError instead.
+OUTPUT_CLOSED = 128 + signal.SIGPIPE
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -114,11 +120,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"credentials: {error}", file=sys.stderr)
         return 2
     try:
-        return _dispatch(args, settings)
+        code = _dispatch(args, settings)
+        sys.stdout.flush()  # here, not at exit, so that a reader gone is met below
+        return code
     except (OperationalError, InterfaceError) as error:
         print(f"credentials: the event store does not answer ({error}); run the command again once it does",
               file=sys.stderr)
         return STORE_UNAVAILABLE
+    except BrokenPipeError:
+        # What is still buffered goes nowhere, rather than failing again at exit with a traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return OUTPUT_CLOSED
 
 
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
