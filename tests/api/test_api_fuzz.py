@@ -45,7 +45,7 @@ CASES = sorted(
 )
 FUZZ_SETTINGS = settings(
     # API_FUZZ_EXAMPLES=500 for a deeper run by hand; the default keeps the suite well under a minute.
-    max_examples=int(os.environ.get("API_FUZZ_EXAMPLES", "15")), deadline=None, derandomize=True, database=None,
+    max_examples=int(os.environ.get("API_FUZZ_EXAMPLES", "10")), deadline=None, derandomize=True, database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
 )
 

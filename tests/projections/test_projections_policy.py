@@ -23,7 +23,7 @@ from projections.store import MOVE_SQL, PROJECTION, ReadModels
 
 pytest_plugins = ["projections_fixtures"]
 
-MEMBERS = 150
+MEMBERS = 100
 ON = date(2024, 5, 1)  # three months of grace instead of six make members lapsed then invalid sooner
 
 

@@ -27,8 +27,8 @@ from projections.store import ReadModels
 
 pytest_plugins = ["projections_fixtures"]
 
-MEMBERS = 300  # of which 150 distinct histories; about 9,500 events, about ten pages of 1,000
-REPORT_MEMBERS = 200  # every one distinct: the replaying reports are slow
+MEMBERS = 200  # of which 100 distinct histories; about 6,300 events, about six pages of 1,000
+REPORT_MEMBERS = 150  # every one distinct: the replaying reports are slow
 
 
 def test_catching_up_page_by_page_gives_the_tables_a_rebuild_gives(
