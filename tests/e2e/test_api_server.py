@@ -13,15 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from server_support import CLI, REPORTER_TOKEN, STAFF_TOKEN, Server, free_port, start_server, stop
+from server_support import CLI, REPORTER_TOKEN, Server, free_port, serving, start_server, stop
 
 
 @pytest.fixture
 def server(backend: str, tmp_path: Path) -> Iterator[Server]:
-    running = start_server(backend, tmp_path / "server.log", f"staff:{STAFF_TOKEN},reporter:{REPORTER_TOKEN}")
-    yield running
-    stop(running)
-    assert running.process.returncode == 0, running.log.read_text()
+    with serving(backend, tmp_path / "server.log") as running:
+        yield running
 
 
 def test_a_real_server_serves_the_contract(server: Server, backend: str) -> None:

@@ -22,7 +22,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from server_support import REPORTER_TOKEN, STAFF_TOKEN, Server, start_server, stop
+from server_support import STAFF_TOKEN, Server, serving
 
 GENERATOR = Path(sys.executable).with_name("openapi-python-client")
 # No post hooks: the generator would run `ruff` from PATH on the package, which is not what is tested.
@@ -31,10 +31,8 @@ CONFIG = "post_hooks: []\n"
 
 @pytest.fixture
 def server(backend: str, tmp_path: Path) -> Iterator[Server]:
-    running = start_server(backend, tmp_path / "server.log", f"staff:{STAFF_TOKEN},reporter:{REPORTER_TOKEN}")
-    yield running
-    stop(running)
-    assert running.process.returncode == 0, running.log.read_text()
+    with serving(backend, tmp_path / "server.log") as running:
+        yield running
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from server_support import CLI, STAFF_TOKEN, Server, start_server, stop
+from server_support import CLI, STAFF_TOKEN, Server, serving
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -37,9 +37,8 @@ def demo_server(backend: str, tmp_path: Path) -> Iterator[Server]:
     loaded = subprocess.run([*CLI, "demo"], env={**os.environ, "CREDENTIALS_DATABASE_URL": backend},
                             capture_output=True, text=True, timeout=120, check=False)
     assert loaded.returncode == 0, loaded.stdout + loaded.stderr
-    running = start_server(backend, tmp_path / "server.log", f"staff:you:{STAFF_TOKEN}")
-    yield running
-    stop(running)
+    with serving(backend, tmp_path / "server.log", f"staff:you:{STAFF_TOKEN}") as running:
+        yield running
 
 
 def run_quickstart(server: Server, workdir: Path) -> list[object]:

@@ -11,6 +11,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -84,3 +86,13 @@ def stop(server: Server) -> None:
     except subprocess.TimeoutExpired:
         server.process.kill()
         server.process.wait()
+
+
+@contextmanager
+def serving(database_url: str, log: Path, tokens: str = f"staff:{STAFF_TOKEN},reporter:{REPORTER_TOKEN}"
+            ) -> Iterator[Server]:
+    """A server for the block, stopped after it; one that does not stop gracefully fails the test."""
+    running = start_server(database_url, log, tokens)
+    yield running
+    stop(running)
+    assert running.process.returncode == 0, log.read_text()
