@@ -18,6 +18,7 @@ from domain.states import AuditState, Status
 from web.fields import Cecs, Date, Money, Time
 from web.schemas import shared
 from web.schemas.events import DATA_SCHEMAS, EventData
+from web.schemas.flat import FlatSchema
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class MemberStatus:
     known_at: datetime
 
 
-class CycleDocument(Schema):
+class CycleDocument(FlatSchema):
     start = Date(required=True)
     end = Date(required=True)
     required_cecs = Cecs(required=True)
@@ -37,7 +38,7 @@ class CycleDocument(Schema):
     claimed_cecs = Cecs(required=True)
 
 
-class AuditDocument(Schema):
+class AuditDocument(FlatSchema):
     selected_on = Date(required=True)
     proof_due_on = Date(required=True)
     state = fields.String(required=True, validate=validate.OneOf([s.value for s in AuditState]))
@@ -55,7 +56,7 @@ class AuditDocument(Schema):
         return {**vars(audit), "state": audit.state.value}
 
 
-class NeededDocument(Schema):
+class NeededDocument(FlatSchema):
     cecs_missing = Cecs(required=True, metadata={"description": "CECs still missing to meet the requirement"})
     capped_cecs_room = Cecs(required=True, metadata={
         "description": "how many more teaching and lecturing CECs could still count under the cap"})
@@ -64,7 +65,7 @@ class NeededDocument(Schema):
     renew_by = Date(required=True, metadata={"description": "the last day to renew at all: the end of grace"})
 
 
-class StatusDocument(Schema):
+class StatusDocument(FlatSchema):
     member_id = fields.String(required=True)
     on = Date(required=True)
     known_at = Time(required=True)
@@ -101,13 +102,13 @@ class StatusDocument(Schema):
         }
 
 
-class ActivityOutcome(Schema):
+class ActivityOutcome(FlatSchema):
     activity_id = fields.String(required=True)
     cecs_awarded = Cecs(required=True)
     status = fields.Nested(StatusDocument, required=True)
 
 
-class HistoryEvent(Schema):
+class HistoryEvent(FlatSchema):
     type = fields.String(required=True, metadata={"example": "Certified"})
     fact_id = fields.String(required=True, metadata={"description": "stable, unique within the member",
                                                      "example": "2"})
@@ -160,7 +161,7 @@ class TypedEvent(fields.Field[dict[str, Any]]):
         return dumped
 
 
-class HistoryDocument(Schema):
+class HistoryDocument(FlatSchema):
     member_id = fields.String(required=True)
     name = fields.String(required=True, allow_none=True)
     events = fields.List(TypedEvent(HISTORY_EVENTS, "HistoryEvent"), required=True)

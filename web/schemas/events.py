@@ -16,6 +16,7 @@ from marshmallow import Schema, fields
 
 from domain import events
 from web.fields import CATEGORIES, CERTIFICATIONS, Cecs, Date, Money, Number, PolicyTerm, as_json_number
+from web.schemas.flat import FlatSchema
 
 ENVELOPE = frozenset({"id", "originator_id", "originator_version", "timestamp", "effective_on",
                       "idempotency_key", "request_hash", "recorded_by", "originator_topic"})
@@ -29,16 +30,16 @@ class EnumValue(fields.Field[Enum]):
         return None if value is None else value.value
 
 
-class CredentialOpenedData(Schema):
+class CredentialOpenedData(FlatSchema):
     member_id = fields.String(required=True)
     name = fields.String(required=True, allow_none=True)
 
 
-class CertifiedData(Schema):
+class CertifiedData(FlatSchema):
     certification = PolicyTerm(CERTIFICATIONS, required=True)
 
 
-class ActivityClaimedData(Schema):
+class ActivityClaimedData(FlatSchema):
     activity_id = fields.String(required=True)
     category = PolicyTerm(CATEGORIES, required=True)
     title = fields.String(required=True)
@@ -54,33 +55,33 @@ class ActivityClaimedData(Schema):
     cecs = Cecs(required=True)
 
 
-class RenewalSubmittedData(Schema):
+class RenewalSubmittedData(FlatSchema):
     fee_due = Money(required=True)
     fee_paid = Money(required=True, allow_none=True)
     late = fields.Boolean(required=True)
 
 
-class AuditSelectedData(Schema):
+class AuditSelectedData(FlatSchema):
     renewal_submitted_on = Date(required=True)
     seed = fields.String(required=True, allow_none=True)
     rate = Number(required=True, allow_none=True)
 
 
-class DocumentationRejectedData(Schema):
+class DocumentationRejectedData(FlatSchema):
     activity_id = fields.String(required=True)
     reason = fields.String(required=True)
 
 
-class AuditReviewedData(Schema):
+class AuditReviewedData(FlatSchema):
     outcome = EnumValue(events.AuditOutcome, required=True)
     replace_by = Date(required=True, allow_none=True)
 
 
-class LapseData(Schema):
+class LapseData(FlatSchema):
     lapse = EnumValue(events.Lapse, required=True)
 
 
-class FactWithdrawnData(Schema):
+class FactWithdrawnData(FlatSchema):
     """Its `effective_on` is the day the correction was decided."""
 
     withdrawn_fact_id = fields.String(required=True)
@@ -95,7 +96,7 @@ class ActivityAmendedData(ActivityClaimedData):
     decided_on = Date(required=True)
 
 
-class ReminderIssuedData(Schema):
+class ReminderIssuedData(FlatSchema):
     """Its `effective_on` is the day of the run that issued it (`issued_on`)."""
 
     reminder_id = fields.String(required=True)
