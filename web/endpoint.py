@@ -114,6 +114,11 @@ def _format(op: Operation, given: dict[str, str]) -> tuple[str | None, dict[str,
 
 
 UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
+# What a spreadsheet opening a CSV file takes for a formula when a cell begins with it (OWASP's
+# "CSV injection"): a member's name or a reminder's text typed as `=HYPERLINK(...)` would run
+# on a staff member's machine. Such text is written after an apostrophe, which spreadsheets show
+# as text; numbers are written as numbers, whatever their sign.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def csv_filename(op: Operation, given: Mapping[str, str]) -> str:
@@ -128,6 +133,13 @@ def csv_filename(op: Operation, given: Mapping[str, str]) -> str:
     return UNSAFE_IN_FILENAME.sub("_", "-".join(parts)) + ".csv"
 
 
+def as_text_cell(value: Any) -> Any:
+    """`value` as a spreadsheet reads it: text that would start a formula made plain text."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def csv_response(answer: type[Schema], rows: str, dumped: dict[str, Any], filename: str | None = None) -> Response:
     """The list `rows` of an answer dumped by `answer`, as CSV: its columns in the order the
     schema declares them (the staff pages' downloads use it too, so both say the same); an
@@ -137,7 +149,7 @@ def csv_response(answer: type[Schema], rows: str, dumped: dict[str, Any], filena
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows(dumped[rows])
+    writer.writerows({column: as_text_cell(value) for column, value in row.items()} for row in dumped[rows])
     response = Response(out.getvalue(), mimetype=CSV)
     if filename is not None:
         response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'

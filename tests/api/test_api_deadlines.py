@@ -83,6 +83,18 @@ def test_the_worklist_is_also_csv_with_the_contract_s_columns_first(members: Api
     assert [(r["member_id"], r["kind"], r["fee_if_renewed_on"]) for r in rows] == [("m-due", "renewal_due", "45.00")]
 
 
+@pytest.mark.parametrize("name", ["=HYPERLINK(\"http://evil.example\",\"Dana\")", "+1+2", "-2+3", "@SUM(A1)",
+                                  "\tTabbed"])
+def test_a_name_a_spreadsheet_would_run_as_a_formula_is_written_as_text_in_the_csv(api: Api, name: str) -> None:
+    """OWASP's CSV injection: a name typed as a formula must not run when staff open the file."""
+    api.certify("m-formula", "CPT", "2022-03-01", name=name)
+    response = api.call("GET", "/worklists/due", headers={"Accept": "text/csv"}, on="2025-12-01", within=30)
+    [row] = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert (row["name"], row["cecs_missing"]) == ("'" + name, "45")
+    # The JSON answer is the name as recorded.
+    assert [i["name"] for i in items(api, on="2025-12-01", within=30)] == [name]
+
+
 @pytest.mark.parametrize("query", [{"within": -1}, {"within": "ninety"}, {"on": "2025-13-01"}, {"within": 99999},
                                    {"days": 3}])
 def test_a_bad_worklist_question_is_a_400(members: Api, query: dict) -> None:
