@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import pytest
 from api_support import Api, api_on
+from marshmallow import fields
 
 from application.service import CredentialService
 from entrypoints.demo import MEMBERS, load_demo
@@ -50,9 +51,31 @@ def test_an_activitys_outcome_is_what_marshmallow_dumps(
     assert direct == reference
 
 
-def test_a_dotted_attribute_is_refused_when_the_schema_is_built() -> None:
-    from marshmallow import fields
+def test_a_schema_narrowed_by_a_nested_field_dumps_only_the_fields_it_keeps() -> None:
+    class Pair(FlatSchema):
+        kept = fields.String()
+        left_out = fields.String()
 
+    class Outer(FlatSchema):
+        from_instance = fields.Nested(Pair(), only=("kept",))
+        from_class = fields.Nested(Pair, exclude=("left_out",))
+
+    pair = {"kept": "k", "left_out": "x"}
+    assert Outer().dump({"from_instance": pair, "from_class": pair}) == {
+        "from_instance": {"kept": "k"}, "from_class": {"kept": "k"}}
+
+
+def test_a_key_missing_from_a_dict_is_left_out_as_marshmallow_leaves_it_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Sparse(FlatSchema):
+        given = fields.String()
+        absent = fields.String()
+        defaulted = fields.String(dump_default="d")
+
+    direct, reference = both_ways(monkeypatch, lambda: repr(Sparse().dump({"given": "g"})).encode())
+    assert direct == reference == repr({"given": "g", "defaulted": "d"}).encode()
+
+
+def test_a_dotted_attribute_is_refused_when_the_schema_is_built() -> None:
     class Dotted(FlatSchema):
         city = fields.String(attribute="address.city")
 

@@ -4,7 +4,8 @@ shows and the service refuses (a date format, an encoding, a field name, a repor
 here, so the README cannot drift from the service.
 
 Each `curl -s` becomes `curl -sSf` (an HTTP error fails the script) and ends its answer with a
-newline, so that the answers can be read one per line.
+newline, so that the answers can be read one per line. The shell's `date` runs in UTC, as the
+service's today does, so that both name the same year on New Year's Eve too.
 """
 
 from __future__ import annotations
@@ -45,8 +46,9 @@ def run_quickstart(server: Server, workdir: Path) -> list[object]:
     block = quickstart_block()
     script = "\n".join(line for line in block.splitlines() if not line.startswith(("API=", "TOKEN=")))
     script = script.replace("curl -s ", "curl -sSf -w '\\n' ")
+    env = {**os.environ, "API": server.base, "TOKEN": STAFF_TOKEN, "TZ": "UTC"}
     done = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=workdir, capture_output=True, text=True,
-                          env={**os.environ, "API": server.base, "TOKEN": STAFF_TOKEN}, timeout=60, check=False)
+                          env=env, timeout=60, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     return [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
 

@@ -93,6 +93,8 @@ def serving(database_url: str, log: Path, tokens: str = f"staff:{STAFF_TOKEN},re
             ) -> Iterator[Server]:
     """A server for the block, stopped after it; one that does not stop gracefully fails the test."""
     running = start_server(database_url, log, tokens)
-    yield running
-    stop(running)
+    try:
+        yield running
+    finally:
+        stop(running)
     assert running.process.returncode == 0, log.read_text()
