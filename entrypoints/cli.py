@@ -95,12 +95,12 @@ def run(args: argparse.Namespace, app: CredentialService) -> dict[str, object]:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
-    from entrypoints.server import serve  # granian and Flask only for this command
+    from entrypoints.server import ServeError, serve  # granian and Flask only for this command
     from web.auth import TokenConfigError
 
     try:
         serve(settings, args.host, args.port, args.workers, dev=args.dev)
-    except TokenConfigError as error:
+    except (TokenConfigError, ServeError) as error:
         print(f"credentials: {error}", file=sys.stderr)
         return 2
     return 0

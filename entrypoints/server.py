@@ -5,20 +5,21 @@ process builds its own Flask app (and so its own event-store connections) after 
 `web.create_app` factory, and runs it in a pool of threads of its own. All workers read and write
 the one shared store, so a write answered by one is seen by the next read, whichever serves it.
 
-Slow clients cannot pin a thread: the request's head is read by granian (in Rust, never in a
-thread of the app) within HEADER_READ_TIMEOUT, and its body by `WsgiBridge` on the worker's event
-loop within BODY_READ_TIMEOUT, before a thread is taken; a client slower than that is answered 408
-and its connection closed. Only whole requests reach the app's threads.
+Every connection is accepted by the front door (entrypoints.front), a process of its own: it reads
+each request's head and refuses, in the contract's error shape, any the service does not take (not
+HTTP/1.1, a target over 8 KiB, headers over 32 KiB or more than 100 of them, ambiguous framing),
+then passes the request on unchanged to granian's workers over a Unix socket private to this
+server. So granian never meets a head it would refuse itself (with a bare status and no body, as
+it does, offering no hook).
+
+Slow clients cannot pin a thread: the request's head is read by the front door within
+HEADER_READ_TIMEOUT, and its body by `WsgiBridge` on the worker's event loop within
+BODY_READ_TIMEOUT, before a thread is taken; a client slower than that is dropped (the head) or
+answered 408 and its connection closed (the body). Only whole requests reach the app's threads.
 (`python scripts/bench.py servers` measures this server beside gunicorn and waitress.)
 
 Every refusal is in the contract's error shape, the bridge's own (408, and a 500 should the app
-itself fail) too, and every answer says `nosniff` and `no-store`. What granian refuses before the
-bridge is the exception, and cannot be changed from here: granian (hyper) answers a request it
-cannot parse (400), a target over 64 KiB (414), and a head over HTTP1Settings.max_buffer_size or
-with more than 100 headers (431) itself, with an empty body (no HTML page, no JSON either), and
-offers no hook for those answers. Below those limits the app refuses a long target or head itself,
-in the error shape (web.limits): only a request far past anything a client of the contract sends
-meets granian's bare answer.
+itself fail) and the front door's too, and every answer says `nosniff` and `no-store`.
 
 The access log shows each request's method and path, never its query: a query may hold a
 member's name (the staff pages' search) or other personal data.
@@ -32,18 +33,24 @@ import json
 import logging
 import os
 import secrets
+import socket
+import subprocess
 import sys
+import tempfile
+import threading
 import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from functools import partial
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote_to_bytes
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 from application.service import CredentialService
 from application.settings import TOKENS, Settings
+from entrypoints.front import HEADER_READ_TIMEOUT, PEER_HEADER
 from projections.backends import keeps_read_models, open_read_models
 from projections.projector import Projector
 from projections.reading import INLINE_LIMIT
@@ -51,11 +58,10 @@ from web.app import LARGEST_BODY
 from web.auth import TokenBook, TokenConfigError
 from web.errors import HTTP_CODES, SAFETY_HEADERS
 
-# A client has this long to send a request's head (request line and headers), and then this long
+# A client has HEADER_READ_TIMEOUT to send a request's head (the front door's), and then this long
 # to send its body, plus a second for each BODY_READ_RATE bytes it announced (a register to import
 # is up to 16 MiB); past either it is dropped (the head) or answered 408 (the body), its
 # connection closed. A slow client costs the server a socket and a coroutine, never a thread.
-HEADER_READ_TIMEOUT = 10.0
 BODY_READ_TIMEOUT = 10.0
 BODY_READ_RATE = 64 * 1024
 # A body over LARGEST_BODY, the largest any endpoint takes (web.app), is not read: the app answers 413
@@ -233,8 +239,9 @@ def body_deadline(length: str | None) -> float:
 
 def environ_of(scope: Any, body: bytes) -> WSGIEnvironment:
     """The WSGI environ (PEP 3333) of a request granian gives, with its whole body."""
-    server_name, _, server_port = scope.server.rpartition(":")
-    client, _, client_port = scope.client.rpartition(":")
+    peer = peer_of(scope)
+    server_name, _, server_port = peer.get("server", scope.server).rpartition(":")
+    client, _, client_port = peer.get("client", scope.client).rpartition(":")
     environ: WSGIEnvironment = {
         "REQUEST_METHOD": scope.method,
         "SCRIPT_NAME": "",
@@ -255,6 +262,8 @@ def environ_of(scope: Any, body: bytes) -> WSGIEnvironment:
         "wsgi.input_terminated": True,  # the body ends where the stream does (a chunked one too)
     }
     for name in scope.headers.keys():  # noqa: SIM118 (not a dict: a header may come more than once)
+        if name == PEER_HEADER:
+            continue
         values = scope.headers.get_all(name)
         value = ("; " if name == "cookie" else ", ").join(values)
         if name == "content-type":
@@ -264,6 +273,16 @@ def environ_of(scope: Any, body: bytes) -> WSGIEnvironment:
         else:
             environ["HTTP_" + name.upper().replace("-", "_")] = value
     return environ
+
+
+def peer_of(scope: Any) -> dict[str, str]:
+    """The client's and the server's addresses, as the front door gives them in the last PEER_HEADER
+    of the head (a client's own, before it, is not believed)."""
+    values = scope.headers.get_all(PEER_HEADER)
+    if not values:
+        return {}
+    return {key.strip(): value.strip() for key, _, value in
+            (part.partition("=") for part in values[-1].split(";"))}
 
 
 def load_worker(settings: Settings, threads: int, target: Any = None) -> Any:
@@ -305,26 +324,93 @@ def _warn_if_reports_behind(service: CredentialService, report_schema: str) -> N
               "until `credentials projections catch-up` has run", file=sys.stderr, flush=True)
 
 
+class ServeError(Exception):
+    """The server cannot start (its address is taken, say): a message for the operator."""
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """The service's socket, bound here (so that a taken address is told at once) and listened on by
+    the front door, which inherits it."""
+    try:
+        family, kind, protocol, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                                                flags=socket.AI_PASSIVE)[0]
+        listener = socket.socket(family, kind, protocol)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(address)
+        listener.listen(1024)
+    except OSError as error:
+        raise ServeError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
+    return listener
+
+
+class FrontDoor:
+    """The front door's process (entrypoints.front), started again should it die while the server
+    runs: connections wait meanwhile in the listening socket's backlog, which this process keeps."""
+
+    def __init__(self, listener: socket.socket, workers_socket: Path) -> None:
+        self.listener = listener
+        self.workers_socket = workers_socket
+        self.stopping = threading.Event()
+        self.process = self._start()
+        threading.Thread(target=self._watch, name="front-door", daemon=True).start()
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        fd = self.listener.fileno()
+        process = subprocess.Popen([sys.executable, "-m", "entrypoints.front", str(fd), str(self.workers_socket)],
+                                   pass_fds=(fd,))
+        print(f"credentials: front door started (pid {process.pid})", file=sys.stderr, flush=True)
+        return process
+
+    def _watch(self) -> None:
+        while True:
+            code = self.process.wait()
+            if self.stopping.is_set():
+                return
+            print(f"credentials: the front door ended (exit code {code}); starting it again",
+                  file=sys.stderr, flush=True)
+            time.sleep(0.2)
+            if self.stopping.is_set():
+                return
+            self.process = self._start()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
 def serve(settings: Settings, host: str, port: int, workers: int | None = None, dev: bool = False) -> None:
     from granian.constants import HTTPModes, Interfaces
     from granian.http import HTTP1Settings
     from granian.server import Server
 
     settings = with_tokens(settings, dev)
+    listener = listening_socket(host, port)
     prepare_store(settings)
     workers = workers or settings.workers or default_workers()
     threads = settings.threads or default_threads()
     print(f"credentials: serving the API on http://{host}:{port} ({workers} workers of {threads} threads)\n"
           f"credentials: staff dashboard on http://{host}:{port}/dashboard (sign in with a token)",
           file=sys.stderr, flush=True)
-    Server(
-        "credentials", address=host, port=port, interface=Interfaces.RSGI, workers=workers,
-        http=HTTPModes.http1, websockets=False,
-        http1_settings=HTTP1Settings(header_read_timeout=int(HEADER_READ_TIMEOUT * 1000)),
-        # Requests a worker takes at once: beyond that they wait in the socket's backlog.
-        backpressure=max(64, 8 * threads),
-        log_access=False,  # the app's own access log (AccessLog): with the request id
-        workers_kill_timeout=30,
-        # A worker that dies (killed, out of memory) is replaced; granian's default ends the whole server.
-        respawn_failed_workers=True, respawn_interval=0.5,
-    ).serve(target_loader=partial(load_worker, settings, threads))
+    with tempfile.TemporaryDirectory(prefix="credentials-serve-") as folder:  # made private (0700)
+        workers_socket = Path(folder) / "workers.sock"
+        door = FrontDoor(listener, workers_socket)
+        try:
+            Server(
+                "credentials", uds=workers_socket, uds_permissions=0o600, interface=Interfaces.RSGI,
+                workers=workers, http=HTTPModes.http1, websockets=False,
+                http1_settings=HTTP1Settings(header_read_timeout=int(HEADER_READ_TIMEOUT * 1000)),
+                # Requests a worker takes at once: beyond that they wait in the socket's backlog.
+                backpressure=max(64, 8 * threads),
+                log_access=False,  # the app's own access log (AccessLog): with the request id
+                workers_kill_timeout=30,
+                # A worker that dies (killed, out of memory) is replaced; granian's default ends the whole server.
+                respawn_failed_workers=True, respawn_interval=0.5,
+            ).serve(target_loader=partial(load_worker, settings, threads))
+        finally:
+            door.stop()
+            listener.close()

@@ -9,9 +9,10 @@ largest body any endpoint takes, and handed on as a body of that length: every e
 refuses it by its length (413 `body_too_large`), exactly as one sent with a Content-Length.
 (`credentials serve` reads every body on its event loop first, so this never waits on a client.)
 
-The web server refuses heads past its own limits with an answer of its own (granian: an empty
-414 or 431, see entrypoints.server); below them, a target or header section larger than any
-request of the contract needs is refused here, in the contract's error shape.
+A target or header section larger than any request of the contract needs is refused here, in the
+contract's error shape, whichever server runs the app; `credentials serve` refuses it before, at its
+front door (entrypoints.http1), by the same limits, as it does what the server behind it would
+refuse itself with an answer of its own.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from flask import request
 from web.errors import ApiError
 
 # Far above any request of the contract (a member id is at most 200 characters, a query a few
-# dates), far below the web server's own limits (granian: 64 KiB of target, ~400 KiB of head).
+# dates), far below the web servers' own limits (granian: 64 KiB of target, ~400 KiB of head).
 MAX_TARGET_BYTES = 8 * 1024
 MAX_HEADER_BYTES = 32 * 1024
 REFUSAL = "credentials.refusal"  # the environ key of a refusal decided before the app

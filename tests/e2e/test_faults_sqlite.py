@@ -125,3 +125,31 @@ def test_a_worker_killed_mid_request_leaves_nothing_half_recorded_and_retries_re
         titles = recorded_titles("127.0.0.1", port_of(server), STAFF_TOKEN, member)
         assert len(set(titles) - tally.answered.get(member, set())) <= 1, titles
         assert send("127.0.0.1", port_of(server), "GET", f"/members/{member}/status", STAFF_TOKEN)[0] == 200
+
+
+def front_door_pids(server: Server, within: float = 15.0) -> list[int]:
+    """The pids of the front doors the server has started, oldest first, from its own log lines."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        started = [int(pid) for pid in re.findall(r"front door started \(pid (\d+)\)", server.log.read_text())]
+        if started:
+            return started
+        time.sleep(0.1)
+    raise AssertionError(server.log.read_text())
+
+
+def test_the_front_door_killed_under_load_is_started_again_and_nothing_is_lost_or_doubled(
+        server: Server) -> None:
+    """The front door accepts every connection: killed, it is started again, connections waiting
+    meanwhile in the listening socket's backlog, which the server keeps open."""
+    (first,) = front_door_pids(server)
+    load = Load("127.0.0.1", port_of(server), STAFF_TOKEN, clients=4, prefix="front").start()
+    time.sleep(1.0)
+    os.kill(first, signal.SIGKILL)
+    killed_at = time.monotonic()
+    time.sleep(3.0)
+    tally = load.stop()
+    assert len(front_door_pids(server)) == 2, server.log.read_text()[-3000:]
+    assert not tally.bad, tally.bad[:5]
+    assert any(t > killed_at + 1 for t in tally.successes), (tally.statuses, tally.failures)
+    assert lost_and_doubled(load) == ([], [])

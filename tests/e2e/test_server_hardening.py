@@ -1,12 +1,12 @@
 """End to end, HTTP hardening on a real `credentials serve` process (issue 14, item 4): a body over
-the limit is refused with 413 whatever its transfer encoding; the server's own refusals are in
-the contract's error shape wherever granian lets them be (and what granian answers itself carries
-no page at all; the bridge's 408 is judged in test_slow_clients); every answer says `nosniff` and
-`no-store`; the access log never holds a query."""
+the limit is refused with 413 whatever its transfer encoding; the server's own refusals, the
+front door's included, are in the contract's error shape (the bridge's 408 is judged in
+test_slow_clients); every answer says `nosniff` and `no-store`; the access log never holds a query."""
 
 from __future__ import annotations
 
 import json
+import re
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -125,7 +125,7 @@ def test_every_answer_forbids_sniffing_and_storing(server: Server) -> None:
         assert headers["Cache-Control"] == "no-store", path
 
 
-def test_a_long_target_or_head_is_refused_in_the_error_shape_below_granians_own_limits(server: Server) -> None:
+def test_a_target_or_head_just_over_the_limits_is_refused_in_the_error_shape(server: Server) -> None:
     status, headers, payload = exchange(server, f"GET /health?pad={'x' * MAX_TARGET_BYTES} HTTP/1.1\r\n"
                                                 f"Host: 127.0.0.1\r\nConnection: close\r\n\r\n".encode())
     assert (status, error_of(status, headers, payload)["code"]) == (414, "uri_too_long")
@@ -137,19 +137,50 @@ def test_a_long_target_or_head_is_refused_in_the_error_shape_below_granians_own_
 
 
 @pytest.mark.parametrize(("request_bytes", "expected"), [
-    (b"GET /" + b"a" * 70_000 + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 414),
-    (b"GET /health HTTP/1.1\r\nHost: x\r\nX-A: " + b"a" * 1_000_000 + b"\r\nConnection: close\r\n\r\n", 431),
+    (b"GET /" + b"a" * 70_000 + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", (414, "uri_too_long")),
+    (b"GET /health HTTP/1.1\r\nHost: x\r\nX-A: " + b"a" * 1_000_000 + b"\r\nConnection: close\r\n\r\n",
+     (431, "headers_too_large")),
     (b"GET /health HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-%d: a\r\n" % i for i in range(120))
-     + b"Connection: close\r\n\r\n", 431),
-    (b"NOT HTTP AT ALL\r\n\r\n", 400),
-    (b"GET /members/a\rb/status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 400),
+     + b"Connection: close\r\n\r\n", (431, "headers_too_large")),
+    (b"NOT HTTP AT ALL\r\n\r\n", (400, "malformed_request")),
+    (b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", (400, "malformed_request")),  # a TLS hello
+    (b"GET /members/a\rb/status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", (400, "malformed_request")),
+    (b"GET /health HTTP/2.0\r\nHost: x\r\n\r\n", (505, "http_version_not_supported")),
+    (b"GET /health HTTP/1.1\r\nHost: x\r\nX-Folded: a\r\n b\r\n\r\n", (400, "malformed_request")),
+    (b"POST /members/smuggled-1/certifications HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n"
+     b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n", (400, "malformed_request")),
 ])
-def test_what_granian_refuses_itself_is_bodiless_not_a_page(server: Server, request_bytes: bytes,
-                                                            expected: int) -> None:
-    """The limit of what the project controls: granian answers these before any code of ours runs
-    and offers no hook for them; it sends no body at all (neither an HTML page nor our JSON)."""
+def test_what_the_web_server_would_refuse_itself_is_refused_in_the_error_shape(
+        server: Server, request_bytes: bytes, expected: tuple[int, str]) -> None:
+    """Before, granian answered these itself, before any code of ours ran, with a bare status and no
+    body (and offers no hook): the front door now reads every head first and refuses these."""
     status, headers, payload = exchange(server, request_bytes)
-    assert (status, headers.get("content-length"), payload) == (expected, "0", b"")
+    assert (status, error_of(status, headers, payload)["code"]) == expected, payload[:300]
+    assert (headers["x-content-type-options"], headers["cache-control"]) == ("nosniff", "no-store")
+
+
+def test_a_refused_request_is_answered_after_the_answers_to_the_requests_before_it(server: Server) -> None:
+    """Requests sent one after another on a connection (pipelined) get their answers in order; a
+    refusal takes its place after them, and the connection closes."""
+    good = b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", port_of(server)), timeout=30) as sock:
+        sock.sendall(good + good + b"NOT HTTP\r\n\r\n" + good)
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+    statuses = [int(status) for status in re.findall(rb"(?:^|\n)HTTP/1\.1 ([0-9]{3}) ", received)]
+    assert statuses == [200, 200, 400], received
+    assert b'"malformed_request"' in received.rsplit(b"\r\n\r\n", 1)[1]
+
+
+def test_the_server_sees_the_clients_address_not_the_front_doors_nor_one_the_client_claims(
+        own_server: Server) -> None:
+    exchange(own_server, b"GET /health HTTP/1.1\r\nHost: x\r\nX-Credentials-Peer: client=203.0.113.9:1\r\n"
+                         b"Connection: close\r\n\r\n")
+    stop(own_server)
+    lines = [line for line in own_server.log.read_text().splitlines() if '"GET /health HTTP/1.1"' in line]
+    assert lines, own_server.log.read_text()
+    assert all(" 127.0.0.1 " in line and "203.0.113.9" not in line for line in lines), lines
 
 
 def test_a_control_character_in_a_member_id_is_refused_with_400(server: Server) -> None:
