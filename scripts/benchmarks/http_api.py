@@ -3,7 +3,7 @@
     CREDENTIALS_DATABASE_URL=postgresql://root@127.0.0.1:5432/bench python scripts/bench.py http
 
 Members with realistic histories (tens of events each) are loaded into a fresh schema; then
-`credentials serve --workers W` (granian, as in production) is started on a free
+`credentials serve --workers W` (its front door and granian, as in production) is started on a free
 port of 127.0.0.1 with a staff token of its own, and --connections client connections (threads
 of this process, one request at a time each) speak to it. In one run it measures:
   (a) GET /members/{id}/status alone: answers/s and latency, after a warm-up of the same; and

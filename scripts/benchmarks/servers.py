@@ -9,8 +9,9 @@ built in each worker after the fork, with the same access log) on a free port of
   gunicorn-gthread  gunicorn's threaded workers: --workers W processes of --threads T
   granian-wsgi      granian's WSGI interface: W processes of T blocking threads
   waitress          one process of W x T threads, its own asyncore loop reading the requests
-  serve             `credentials serve` as shipped: granian (RSGI) reading each body on the
-                    worker's event loop, then the app in W processes of T threads
+  serve             `credentials serve` as shipped: its front door judging each request's head,
+                    then granian (RSGI) reading each body on the worker's event loop, then the
+                    app in W processes of T threads
 For each, the phases of `bench.py http` (on one store, loaded once): warm-up, GET /health alone
 (and its floor: the p50 of one request at a time), GET status alone, POST activities taking turns
 with raw single-row INSERT+COMMIT transactions (ratio against that raw baseline of the same run),
