@@ -37,8 +37,9 @@ from typing import Any, cast
 
 import uvloop
 
-from entrypoints.http1 import Answers, Body, Refusal, request_head
+from entrypoints.http1 import MAX_REQUEST_LINE, Answers, Body, Refusal, request_head
 from web.errors import SAFETY_HEADERS
+from web.limits import MAX_HEADER_BYTES
 
 HEADER_READ_TIMEOUT = 10.0
 IDLE_TIMEOUT = 75.0
@@ -46,6 +47,7 @@ PEER_HEADER = "x-credentials-peer"
 UPSTREAM_WAIT = 60.0  # how long the front door waits, at its start, for the workers' socket
 STOP_GRACE = 5.0  # how long answers under way may take to pass once it is told to stop
 ACCESS_LOG = logging.getLogger("credentials.access")
+HEAD_RESCAN = MAX_REQUEST_LINE + MAX_HEADER_BYTES  # past this, a head is judged whatever came
 
 
 def refusal_bytes(refusal: Refusal) -> bytes:
@@ -100,7 +102,12 @@ class ClientSide(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         if self.refusal is not None:
             return
+        # More of a head already found incomplete is judged again once a line ends in it, or once it
+        # could be past a limit: a head sent a byte at a time is not scanned whole for every byte.
+        head_under_way = self.body is None and bool(self.buffer)
         self.buffer += data
+        if head_under_way and b"\n" not in data and len(self.buffer) <= HEAD_RESCAN:
+            return
         try:
             self._pass_on()
         except Refusal as refusal:
@@ -188,8 +195,9 @@ class ClientSide(asyncio.Protocol):
     # one for a connection with nothing under way.
 
     def _time(self) -> None:
-        kind = ("head" if self.buffer else
-                "idle" if not self.unanswered and self.body is None and self.refusal is None else "")
+        # While an answer is awaited, a client's next head (pipelined) may wait with it.
+        waiting = self.unanswered or self.body is not None or self.refusal is not None
+        kind = "" if waiting else "head" if self.buffer else "idle"
         if kind == self.timer_kind:
             return
         self._cancel_timer()
@@ -261,6 +269,8 @@ class UpstreamSide(asyncio.Protocol):
         client.answered()
 
     def connection_lost(self, exc: Exception | None) -> None:
+        if self.answers.until_close and self.client.unanswered:  # an answer ended by the end of the connection
+            self.client.unanswered.popleft()
         self.client.upstream_lost(bool(self.answers.head) or self.answers.body is not None)
 
     def pause_writing(self) -> None:  # the worker reads slower than the client sends

@@ -159,6 +159,14 @@ def test_what_the_web_server_would_refuse_itself_is_refused_in_the_error_shape(
     assert (headers["x-content-type-options"], headers["cache-control"]) == ("nosniff", "no-store")
 
 
+def test_a_header_line_sent_in_small_pieces_past_the_limit_is_refused_in_the_error_shape(server: Server) -> None:
+    """A head still coming is judged again once a line ends or it could be past a limit, not for
+    every piece: one line without an end, sent a kilobyte at a time, is still refused."""
+    pieces = iter([b"a" * 1024] * (2 * MAX_HEADER_BYTES // 1024))
+    status, headers, payload = exchange(server, b"GET /health HTTP/1.1\r\nHost: x\r\nX-Long: ", pieces)
+    assert (status, error_of(status, headers, payload)["code"]) == (431, "headers_too_large")
+
+
 def test_a_refused_request_is_answered_after_the_answers_to_the_requests_before_it(server: Server) -> None:
     """Requests sent one after another on a connection (pipelined) get their answers in order; a
     refusal takes its place after them, and the connection closes."""
