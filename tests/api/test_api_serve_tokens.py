@@ -3,12 +3,13 @@ asks for a development token, as `./scripts/run` does."""
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
 
 from application.settings import Settings
-from entrypoints.cli import build_parser
+from entrypoints.cli import build_parser, main
 from entrypoints.server import with_tokens
 from web.auth import TokenBook, TokenConfigError
 
@@ -50,3 +51,18 @@ def test_scripts_run_serves_with_dev() -> None:
                    if "credentials serve" in line and not line.lstrip().startswith("#")]
     assert serve_lines
     assert all("--dev" in line for line in serve_lines)
+
+
+def test_serving_on_an_address_already_taken_is_refused_with_a_message(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The server binds its address itself, before its front door and workers start, so a taken
+    address is told at once, in a line, not as a traceback from a child process."""
+    monkeypatch.setenv("CREDENTIALS_TOKENS", "staff:" + "t" * 32)
+    monkeypatch.setenv("CREDENTIALS_DATABASE_URL", f"sqlite:///{tmp_path}/never-opened.db")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code = main(["serve", "--host", "127.0.0.1", "--port", str(port)])
+    assert code == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
