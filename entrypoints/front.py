@@ -37,7 +37,7 @@ from typing import Any, cast
 
 import uvloop
 
-from entrypoints.http1 import MAX_REQUEST_LINE, Answers, Body, Refusal, request_head
+from entrypoints.http1 import MAX_REQUEST_LINE, Answers, Body, Refusal, empty_lines, request_head
 from web.errors import SAFETY_HEADERS
 from web.limits import MAX_HEADER_BYTES
 
@@ -45,6 +45,7 @@ HEADER_READ_TIMEOUT = 10.0
 IDLE_TIMEOUT = 75.0
 PEER_HEADER = "x-credentials-peer"
 UPSTREAM_WAIT = 60.0  # how long the front door waits, at its start, for the workers' socket
+LISTEN_BACKLOG = 1024  # connections waiting to be accepted (while the front door starts again, say)
 STOP_GRACE = 5.0  # how long answers under way may take to pass once it is told to stop
 ACCESS_LOG = logging.getLogger("credentials.access")
 HEAD_RESCAN = MAX_REQUEST_LINE + MAX_HEADER_BYTES  # past this, a head is judged whatever came
@@ -147,11 +148,14 @@ class ClientSide(asyncio.Protocol):
                 if self.body.done:
                     self.body = None
                 continue
+            at += empty_lines(buffer, at)  # ignored (RFC 9112 2.2), and not passed on
+            if at == len(buffer):
+                break
             head = request_head(buffer[at:] if at else buffer)
             if head is None:
                 break
             # The head as sent, with the client's address as its last header.
-            self._send(buffer[at:at + head.size - 2] + self.peer + b"\r\n")
+            self._send(buffer[at + head.start:at + head.size - 2] + self.peer + b"\r\n")
             self.unanswered.append(head.method)
             at += head.size
             self.body = head.body
@@ -165,7 +169,11 @@ class ClientSide(asyncio.Protocol):
 
     def refuse(self, refusal: Refusal) -> None:
         """Answer `refusal` after the answers to the requests before it, then close."""
-        if self.body is not None and self.unanswered:  # refused mid-body: that request is never answered
+        if self.body is not None:  # refused mid-body: that request is never answered
+            if not self.unanswered:  # ... unless it was already (413 from its length): no second answer
+                self.body = None
+                self.close()
+                return
             self.unanswered.pop()
         self.body = None
         self.refusal = refusal
@@ -242,12 +250,12 @@ class ClientSide(asyncio.Protocol):
         """The workers closed the connection: after an answer that said so (a 413, a 408), or because
         the worker died. A client still owed an answer is cut off, as a worker's death always did:
         nothing is answered that the worker did not answer."""
-        if self.refusal is not None and not mid_answer:
+        if mid_answer and self.transport is not None:
+            self.transport.abort()  # the answer cut short: the client must not take it as whole
+        elif self.refusal is not None and not self.unanswered:
             self._answer_refusal()
-        elif (self.unanswered or mid_answer) and self.transport is not None:
-            self.transport.abort()
         else:
-            self.close()
+            self.close()  # what was answered is still sent; a refusal is not put in another's place
 
 
 class UpstreamSide(asyncio.Protocol):
@@ -265,7 +273,15 @@ class UpstreamSide(asyncio.Protocol):
         client = self.client
         if client.transport is not None and not client.transport.is_closing():
             client.transport.write(data)
-        self.answers.take(data, client.unanswered)
+        try:
+            self.answers.take(data, client.unanswered)
+        except Refusal:  # the workers' answers cannot be framed: nothing more of them can be trusted
+            logging.getLogger(__name__).error("an answer of the workers could not be framed; connection closed")
+            if client.transport is not None:
+                client.transport.abort()
+            if self.transport is not None:
+                self.transport.abort()
+            return
         client.answered()
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -307,7 +323,7 @@ def wait_for_workers(path: str) -> None:
 async def serve(listener: socket.socket, upstream: str) -> None:
     loop = asyncio.get_running_loop()
     door = Door(loop, upstream)
-    server = await loop.create_server(lambda: ClientSide(door), sock=listener)
+    server = await loop.create_server(lambda: ClientSide(door), sock=listener, backlog=LISTEN_BACKLOG)
     stopping = asyncio.Event()
     loop.add_signal_handler(signal.SIGTERM, stopping.set)
     parent = os.getppid()

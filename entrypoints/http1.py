@@ -24,22 +24,41 @@ from dataclasses import dataclass
 
 from web.limits import MAX_HEADER_BYTES, MAX_TARGET_BYTES
 
-# granian (hyper) takes at most 100 header lines; refused here, in the error shape, past that.
-MAX_HEADERS = 100
+# granian (hyper) takes at most 100 header lines, and the front door adds one of its own: past 99,
+# a request is refused here, in the error shape.
+MAX_HEADERS = 99
 # A request line: its method, a space, the target, a space and the protocol, with room to spare.
 MAX_REQUEST_LINE = MAX_TARGET_BYTES + 64
+MAX_EMPTY_LINES = 8  # before a request line (RFC 9112 2.2: at least one is to be ignored)
+# hyper takes 16 KiB of chunk extensions in a body, and 16 KiB of trailers in at most 100 lines, and
+# past those ends the body early, silently for the app: a body is refused here well before.
 MAX_CHUNK_LINE = 4096  # a chunk's size line, its extensions included
-MAX_TRAILERS = MAX_HEADER_BYTES
+MAX_EXTENSIONS = 8 * 1024
+MAX_TRAILERS = 8 * 1024
+MAX_TRAILER_LINES = 64
 
 _TOKEN = rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
-# The target: visible ASCII or bytes past it (a path written in UTF-8, unencoded), nothing else.
-REQUEST_LINE = re.compile(rb"(" + _TOKEN + rb") ([\x21-\x7e\x80-\xff]+) HTTP/([0-9])\.([0-9])")
+REQUEST_LINE = re.compile(rb"(" + _TOKEN + rb") ([^ ]+) HTTP/([0-9])\.([0-9])")
+
+
+def _any_of(visible: bytes) -> bytes:
+    """A class of the visible ASCII characters `visible` does not name, and of any byte past ASCII."""
+    kept = bytes(byte for byte in range(0x21, 0x7F) if byte not in visible)
+    return b"[" + re.escape(kept) + rb"\x80-\xff]"
+
+
+# The target as granian's parser (the http crate's) takes it, a little narrower: a path, or `*`, or a
+# URL of http or https; in the path no <, > or `; in the query and fragment no ", < or >; UTF-8.
+_PATH = b"/" + _any_of(b"<>`?#") + b"*"
+TARGET = re.compile(rb"(?:(?:https?://[A-Za-z0-9.\-]+(?::[0-9]{1,5})?(?:" + _PATH + rb")?|" + _PATH + rb")"
+                    rb"(?:\?" + _any_of(b'"<>#') + rb"*)?(?:#" + _any_of(b'"<>') + rb"*)?|\*)")
 # What a client may have sent so far of a request line: the start of a method, a target and a
 # protocol. Anything else (a TLS hello on the plain port, a line of text) is refused at once.
 REQUEST_LINE_START = re.compile(
     _TOKEN + rb"(?: [\x21-\x7e\x80-\xff]*(?: H(?:T(?:T(?:P(?:/(?:[0-9](?:\.[0-9]?)?)?)?)?)?)?)?)?")
-HEADER_LINE = re.compile(rb"(" + _TOKEN + rb"):[ \t]*((?:[\x21-\x7e\x80-\xff]+[ \t]+)*[\x21-\x7e\x80-\xff]*)[ \t]*")
-CHUNK_LINE = re.compile(rb"([0-9A-Fa-f]{1,16})(?:[ \t]*;[\t\x20-\x7e\x80-\xff]*)?")
+# A header line: its value's spaces around it are not its own (stripped where the value is read).
+HEADER_LINE = re.compile(rb"(" + _TOKEN + rb"):([\t\x20-\x7e\x80-\xff]*)")
+CHUNK_LINE = re.compile(rb"([0-9A-Fa-f]{1,16})([ \t]*;[\t\x20-\x7e\x80-\xff]*)?")
 STATUS_LINE = re.compile(rb"HTTP/1\.[01] ([0-9]{3})(?: [\t\x20-\x7e\x80-\xff]*)?")
 
 
@@ -72,7 +91,9 @@ class Chunks:
         self.line = bytearray()  # a size or trailer line not yet ended
         self.remaining = 0  # bytes of the current chunk's data still to come (and then its CRLF)
         self.state = "size"  # size | data | data-end | trailer
-        self.trailers = 0
+        self.extensions = 0  # bytes of chunk extensions so far
+        self.trailers = 0  # bytes of trailers so far
+        self.trailer_lines = 0
         self.done = False
 
     def take(self, data: bytes | bytearray, start: int = 0) -> int:
@@ -116,6 +137,9 @@ class Chunks:
             match = CHUNK_LINE.fullmatch(line)
             if match is None:
                 raise malformed("a chunk size is not a hexadecimal number")
+            self.extensions += len(match.group(2) or b"")
+            if self.extensions > MAX_EXTENSIONS:
+                raise malformed(f"the chunk extensions of a body are longer than {MAX_EXTENSIONS:,} bytes")
             size = int(match.group(1), 16)
             self.state, self.remaining = ("data", size) if size else ("trailer", 0)
         elif not line:
@@ -124,6 +148,10 @@ class Chunks:
             raise malformed("a trailer line of the chunked body is not a header")
         else:
             self.trailers += len(line) + 2
+            self.trailer_lines += 1
+            if self.trailers > MAX_TRAILERS or self.trailer_lines > MAX_TRAILER_LINES:
+                raise malformed(f"the trailers of a body are over {MAX_TRAILERS:,} bytes or "
+                                f"{MAX_TRAILER_LINES} lines")
 
 
 class Length:
@@ -145,10 +173,11 @@ Body = Chunks | Length
 
 @dataclass(frozen=True)
 class RequestHead:
-    """A head the service takes: its method, its size in bytes (its leading empty lines and its
-    closing empty line included), and how its body ends (None: it has none)."""
+    """A head the service takes: its method, where it starts (past the empty lines before it), where
+    it ends (past its closing empty line), and how its body ends (None: it has none)."""
 
     method: bytes
+    start: int
     size: int
     body: Body | None
 
@@ -156,9 +185,9 @@ class RequestHead:
 def request_head(buffer: bytes | bytearray) -> RequestHead | None:
     """The head at the start of `buffer`, None while it is not whole (and still within the limits);
     a Refusal for one the service does not take."""
-    start = 0
-    while buffer.startswith(b"\r\n", start):  # empty lines before a request are ignored (RFC 9112 2.2)
-        start += 2
+    start = empty_lines(buffer)
+    if start > 2 * MAX_EMPTY_LINES:
+        raise malformed(f"more than {MAX_EMPTY_LINES} empty lines before a request line")
     line_end = buffer.find(b"\r\n", start)
     first_line = buffer[start:] if line_end < 0 else buffer[start:line_end]
     if b"\n" in first_line:
@@ -192,10 +221,19 @@ def request_head(buffer: bytes | bytearray) -> RequestHead | None:
             raise malformed("a header line is malformed (a name, a colon and a value of visible characters)")
         name = match.group(1).lower()
         if name == b"content-length":
-            lengths.update(value.strip(b" \t") for value in match.group(2).split(b","))
+            lengths.add(match.group(2).strip(b" \t"))
         elif name == b"transfer-encoding":
-            encodings.extend(value.strip(b" \t").lower() for value in match.group(2).split(b","))
-    return RequestHead(method, end + 4, _request_body(lengths, encodings, (major, minor)))
+            encodings.append(match.group(2).strip(b" \t").lower())
+    return RequestHead(method, start, end + 4, _request_body(lengths, encodings, (major, minor)))
+
+
+EMPTY_LINES = re.compile(rb"(?:\r\n)*")
+
+
+def empty_lines(buffer: bytes | bytearray, start: int = 0) -> int:
+    """How many bytes of empty lines (CRLFs) `buffer` holds from `start`."""
+    match = EMPTY_LINES.match(buffer, start)
+    return match.end() - start if match else 0
 
 
 def _request_line(line: bytes) -> tuple[bytes, int, int]:
@@ -210,6 +248,13 @@ def _request_line(line: bytes) -> tuple[bytes, int, int]:
         raise Refusal(505, "http_version_not_supported", "only HTTP/1.1 (and HTTP/1.0) is served")
     if len(target) > MAX_TARGET_BYTES:
         raise target_too_long()
+    if TARGET.fullmatch(target) is None:
+        raise malformed("the request target is not a path (with a query) of allowed characters")
+    if not target.isascii():
+        try:
+            target.decode("utf-8")
+        except UnicodeDecodeError:
+            raise malformed("the request target is not UTF-8") from None
     return method, major, minor
 
 
@@ -217,8 +262,9 @@ def _request_body(lengths: set[bytes], encodings: list[bytes], version: tuple[in
     if encodings:
         if lengths:
             raise malformed("a request has a Transfer-Encoding and a Content-Length")
-        if encodings[-1] != b"chunked" or encodings.count(b"chunked") > 1 or version == (1, 0):
-            raise malformed("a request body's Transfer-Encoding must end in chunked (HTTP/1.1)")
+        # No coding but chunked is taken (the service decodes none), and chunked once.
+        if encodings != [b"chunked"] or version == (1, 0):
+            raise malformed("a request body's Transfer-Encoding must be chunked alone (HTTP/1.1)")
         return Chunks()
     if len(lengths) > 1:
         raise malformed("a request has differing Content-Lengths")

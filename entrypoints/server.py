@@ -50,7 +50,7 @@ from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 from application.service import CredentialService
 from application.settings import TOKENS, Settings
-from entrypoints.front import HEADER_READ_TIMEOUT, PEER_HEADER
+from entrypoints.front import HEADER_READ_TIMEOUT, IDLE_TIMEOUT, LISTEN_BACKLOG, PEER_HEADER
 from projections.backends import keeps_read_models, open_read_models
 from projections.projector import Projector
 from projections.reading import INLINE_LIMIT
@@ -195,7 +195,7 @@ class WsgiBridge:
             if not length.isdigit() or int(length) > LARGEST_BODY:
                 return b""  # refused by the app for its Content-Length (413) or malformed (400)
             return bytes(await protocol()) if int(length) else b""
-        if "chunked" not in scope.headers.get("transfer-encoding", ""):
+        if "chunked" not in scope.headers.get("transfer-encoding", "").lower():
             return b""
         body = bytearray()
         async for chunk in protocol:  # no length announced: read past the largest limit no further
@@ -324,6 +324,10 @@ def _warn_if_reports_behind(service: CredentialService, report_schema: str) -> N
               "until `credentials projections catch-up` has run", file=sys.stderr, flush=True)
 
 
+RESTART_PAUSE = 0.1
+RESTART_PAUSE_LIMIT = 5.0
+
+
 class ServeError(Exception):
     """The server cannot start (its address is taken, say): a message for the operator."""
 
@@ -337,7 +341,7 @@ def listening_socket(host: str, port: int) -> socket.socket:
         listener = socket.socket(family, kind, protocol)
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind(address)
-        listener.listen(1024)
+        listener.listen(LISTEN_BACKLOG)
     except OSError as error:
         raise ServeError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
     return listener
@@ -345,12 +349,15 @@ def listening_socket(host: str, port: int) -> socket.socket:
 
 class FrontDoor:
     """The front door's process (entrypoints.front), started again should it die while the server
-    runs: connections wait meanwhile in the listening socket's backlog, which this process keeps."""
+    runs: connections wait meanwhile in the listening socket's backlog, which this process keeps.
+    One that dies soon after its start is started again after a longer pause each time, up to
+    RESTART_PAUSE_LIMIT, so that a front door that cannot run does not spin."""
 
     def __init__(self, listener: socket.socket, workers_socket: Path) -> None:
         self.listener = listener
         self.workers_socket = workers_socket
-        self.stopping = threading.Event()
+        self.lock = threading.Lock()  # between starting it again and stopping it for good
+        self.stopping = False
         self.process = self._start()
         threading.Thread(target=self._watch, name="front-door", daemon=True).start()
 
@@ -362,25 +369,33 @@ class FrontDoor:
         return process
 
     def _watch(self) -> None:
+        pause = RESTART_PAUSE
         while True:
+            started = time.monotonic()
             code = self.process.wait()
-            if self.stopping.is_set():
-                return
-            print(f"credentials: the front door ended (exit code {code}); starting it again",
+            pause = RESTART_PAUSE if time.monotonic() - started > RESTART_PAUSE_LIMIT else min(
+                2 * pause, RESTART_PAUSE_LIMIT)
+            with self.lock:
+                if self.stopping:
+                    return
+            print(f"credentials: the front door ended (exit code {code}); starting it again in {pause:g} s",
                   file=sys.stderr, flush=True)
-            time.sleep(0.2)
-            if self.stopping.is_set():
-                return
-            self.process = self._start()
+            time.sleep(pause)
+            with self.lock:
+                if self.stopping:
+                    return
+                self.process = self._start()
 
     def stop(self) -> None:
-        self.stopping.set()
-        self.process.terminate()
+        with self.lock:
+            self.stopping = True
+            process = self.process
+        process.terminate()
         try:
-            self.process.wait(timeout=10)
+            process.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+            process.kill()
+            process.wait()
 
 
 def serve(settings: Settings, host: str, port: int, workers: int | None = None, dev: bool = False) -> None:
@@ -403,7 +418,10 @@ def serve(settings: Settings, host: str, port: int, workers: int | None = None, 
             Server(
                 "credentials", uds=workers_socket, uds_permissions=0o600, interface=Interfaces.RSGI,
                 workers=workers, http=HTTPModes.http1, websockets=False,
-                http1_settings=HTTP1Settings(header_read_timeout=int(HEADER_READ_TIMEOUT * 1000)),
+                # The front door keeps the clients' deadlines: granian's, which also cuts a connection
+                # idle between requests, only ends one the front door has let go.
+                http1_settings=HTTP1Settings(
+                    header_read_timeout=int((IDLE_TIMEOUT + HEADER_READ_TIMEOUT + 5) * 1000)),
                 # Requests a worker takes at once: beyond that they wait in the socket's backlog.
                 backpressure=max(64, 8 * threads),
                 log_access=False,  # the app's own access log (AccessLog): with the request id

@@ -8,12 +8,14 @@ from __future__ import annotations
 import json
 import re
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from server_support import STAFF_TOKEN, Server, start_server, stop
 
+from entrypoints.front import HEADER_READ_TIMEOUT
 from web.app import LARGEST_BODY, MAX_BODY_BYTES
 from web.limits import MAX_HEADER_BYTES, MAX_TARGET_BYTES
 
@@ -147,6 +149,13 @@ def test_a_target_or_head_just_over_the_limits_is_refused_in_the_error_shape(ser
     (b"GET /members/a\rb/status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", (400, "malformed_request")),
     (b"GET /health HTTP/2.0\r\nHost: x\r\n\r\n", (505, "http_version_not_supported")),
     (b"GET /health HTTP/1.1\r\nHost: x\r\nX-Folded: a\r\n b\r\n\r\n", (400, "malformed_request")),
+    # One header line more than the front door passes (with its own, granian's 100 would be past).
+    (b"GET /health HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-%d: a\r\n" % i for i in range(99)) + b"\r\n",
+     (431, "headers_too_large")),
+    (b"POST /members/cl-1/certifications HTTP/1.1\r\nHost: x\r\nContent-Length: 2, 2\r\n\r\n{}",
+     (400, "malformed_request")),
+    (b"GET /members/a<b/status HTTP/1.1\r\nHost: x\r\n\r\n", (400, "malformed_request")),
+    (b"GET /members/a\xff/status HTTP/1.1\r\nHost: x\r\n\r\n", (400, "malformed_request")),
     (b"POST /members/smuggled-1/certifications HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n"
      b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n", (400, "malformed_request")),
 ])
@@ -179,6 +188,34 @@ def test_a_refused_request_is_answered_after_the_answers_to_the_requests_before_
     statuses = [int(status) for status in re.findall(rb"(?:^|\n)HTTP/1\.1 ([0-9]{3}) ", received)]
     assert statuses == [200, 200, 400], received
     assert b'"malformed_request"' in received.rsplit(b"\r\n\r\n", 1)[1]
+
+
+def test_a_refusal_is_not_given_in_place_of_an_answer_the_server_did_not_give(server: Server) -> None:
+    """After an answer that closes the connection, the requests sent behind it are not answered: the
+    connection ends, and the refusal of a later one is not sent where a client would read it as the
+    answer to one of them."""
+    with socket.create_connection(("127.0.0.1", port_of(server)), timeout=30) as sock:
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                     b"GET /health?second HTTP/1.1\r\nHost: x\r\n\r\nNOT HTTP\r\n\r\n")
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+    assert [int(status) for status in re.findall(rb"(?:^|\n)HTTP/1\.1 ([0-9]{3}) ", received)] == [200], received
+
+
+def test_a_connection_idle_between_requests_is_kept_past_the_head_deadline(server: Server) -> None:
+    """The head deadline (10 s) runs from a head's first byte, not through a connection's idle time
+    between requests: before, granian's own deadline, on the connection to the workers, closed it."""
+    with socket.create_connection(("127.0.0.1", port_of(server)), timeout=30) as sock:
+        for _ in range(2):
+            sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            received = b""
+            while not received.endswith(b"}\n"):
+                chunk = sock.recv(65536)
+                assert chunk, received
+                received += chunk
+            assert received.startswith(b"HTTP/1.1 200 "), received
+            time.sleep(HEADER_READ_TIMEOUT + 1)
 
 
 def test_the_server_sees_the_clients_address_not_the_front_doors_nor_one_the_client_claims(

@@ -66,10 +66,34 @@ def test_what_is_not_an_http_request_is_refused_from_its_first_bytes() -> None:
     b"POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n",
     b"POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n",
     b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked, chunked\r\n\r\n",
+    b"POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+    b"POST / HTTP/1.1\r\nTransfer-Encoding: x\x80, chunked\r\n\r\n",
     b"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n",
+    b"POST / HTTP/1.1\r\nContent-Length: 2, 2\r\n\r\n",
+    b"GET /a<b HTTP/1.1\r\n\r\n",
+    b"GET /a`b HTTP/1.1\r\n\r\n",
+    b"GET /a?q=\"b\" HTTP/1.1\r\n\r\n",
+    b"GET /a\xff HTTP/1.1\r\n\r\n",
+    b"GET foo:bar:baz HTTP/1.1\r\n\r\n",
+    b"GET ?x HTTP/1.1\r\n\r\n",
+    b"GET http:// HTTP/1.1\r\n\r\n",
+    b"GET / HTTP/1.1\r\nX: a" + b" " * 32_000 + b"\x00\r\n\r\n",
+    b"\r\n" * 9 + b"GET / HTTP/1.1\r\n\r\n",
 ])
 def test_a_malformed_or_ambiguous_head_is_refused_400(data: bytes) -> None:
     assert refusal_of(data) == (400, "malformed_request")
+
+
+@pytest.mark.parametrize("target", [b"/", b"/members/m-1/status?on=2025-01-01", b"/a\xc3\xa9", b"*",
+                                    b"http://x/health", b"/health#part", b"/a?q=`"])
+def test_a_target_granian_takes_is_taken(target: bytes) -> None:
+    assert request_head(b"GET " + target + b" HTTP/1.1\r\n\r\n") is not None
+
+
+def test_a_chunked_transfer_encoding_is_taken_in_any_case() -> None:
+    head = request_head(b"POST / HTTP/1.1\r\nTransfer-Encoding: Chunked\r\n\r\n")
+    assert head is not None
+    assert isinstance(head.body, Chunks)
 
 
 def test_the_same_content_length_twice_is_one() -> None:
@@ -125,6 +149,17 @@ def test_a_chunk_longer_than_its_size_says_is_refused() -> None:
         Chunks().take(b"3\r\nabcd\r\n0\r\n\r\n")
     with pytest.raises(Refusal):
         Chunks().take(b"zz\r\nab\r\n")
+
+
+def test_chunk_extensions_or_trailers_past_what_granian_takes_are_refused() -> None:
+    """Past 16 KiB of extensions or of trailers, or 100 trailer lines, granian ends the body early
+    and the app would judge what came before: refused well before."""
+    with pytest.raises(Refusal):
+        Chunks().take(b"".join(b"1;" + b"e" * 4000 + b"\r\na\r\n" for _ in range(5)) + b"0\r\n\r\n")
+    with pytest.raises(Refusal):
+        Chunks().take(b"0\r\n" + b"".join(b"X-%d: t\r\n" % n for n in range(101)) + b"\r\n")
+    with pytest.raises(Refusal):
+        Chunks().take(b"0\r\n" + b"".join(b"X-%d: %s\r\n" % (n, b"t" * 4000) for n in range(5)) + b"\r\n")
 
 
 def answer(status: int, body: bytes) -> bytes:
