@@ -12,9 +12,11 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from eventsourcing.postgres import PostgresFactory
+from eventsourcing.sqlite import SQLiteFactory
 
 DEFAULT_URL = "sqlite:///credentials.db"
 POSTGRES_MODULE = "application.storage:RecoveringPostgresFactory"
+SQLITE_MODULE = "application.storage:LockWaitingSQLiteFactory"
 # How long the pool keeps retrying, with doubling waits, to replace a connection it lost; then it
 # gives that slot up and the next request that needs a connection tries afresh at once. The
 # library's 5 minutes mean that after an outage of a minute the pool's next try may be 30 s or
@@ -31,6 +33,23 @@ class RecoveringPostgresFactory(PostgresFactory):
     def __init__(self, env: Any) -> None:
         super().__init__(env)
         self.datastore.pool.reconnect_timeout = POSTGRES_RECONNECT_TIMEOUT
+
+
+class LockWaitingSQLiteFactory(SQLiteFactory):
+    """The library's SQLite factory, its pool waiting for a connection as long as SQLite waits for
+    its lock (SQLITE_LOCK_TIMEOUT), not the library's 5 s.
+
+    The pool lets one writer of the process into SQLite at a time; the next writer waits for it
+    holding the pool's queue, and every read waits in that queue behind it. While another process
+    held the write lock past 5 s, the queued writer gave up (its command is tried again) only
+    milliseconds before a read queued behind it did: whichever thread ran first decided whether the
+    read got its connection or was answered 503."""
+
+    def __init__(self, env: Any) -> None:
+        super().__init__(env)
+        pool = self.datastore.pool
+        if pool.lock_timeout:
+            pool.pool_timeout = max(pool.pool_timeout, float(pool.lock_timeout))
 
 
 class StorageConfigError(ValueError):
@@ -62,7 +81,7 @@ def storage_from_url(url: str) -> Storage:
         path = url[len(parts.scheme) + len(":///"):]
         if not url.startswith(f"{parts.scheme}:///") or not path:
             raise StorageConfigError(f"expected sqlite:///relative/file.db or sqlite:////absolute/file.db, got {url!r}")
-        return Storage(url, {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": path,
+        return Storage(url, {"PERSISTENCE_MODULE": SQLITE_MODULE, "SQLITE_DBNAME": path,
                              "SQLITE_LOCK_TIMEOUT": SQLITE_LOCK_TIMEOUT})
     if scheme in ("postgresql", "postgres"):
         dbname = unquote(parts.path.lstrip("/"))
