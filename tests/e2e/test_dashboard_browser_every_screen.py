@@ -53,6 +53,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         yield started
 
 
+def _refusal_shown(page: Any, url: str, form: str, fields: dict[str, str]) -> None:
+    """Fills the form `form` of the page at `url` with `fields` and sends it; waits for its refusal."""
+    page.goto(url)
+    for selector, value in fields.items():
+        page.fill(selector, value)
+    page.click(f"{form} button[type=submit]")
+    page.wait_for_selector(f"{form} [data-refusal]")
+
+
 def _check(page: Any, name: str, width: str, console: list[str]) -> Visit:
     page.wait_for_load_state()
     # Evaluated by the driver rather than added as a <script> (add_script_tag): the page's own
@@ -96,19 +105,13 @@ def _tour(page: Any, site: str, width: str) -> list[Visit]:
     page.wait_for_url("**/amendment**")
     visits.append(_check(page, "amend", width, console))
     # The forms' refusals, shown beside them (nothing is recorded): a withdrawal decided in the future...
-    page.goto(f"{site}/dashboard/members/demo-due")
-    page.fill("#withdraw-reason", "checking the refusal")
-    page.fill("#withdraw-decided", "2999-01-01")
-    page.click("#correct button[type=submit]")
-    page.wait_for_selector("#correct [data-refusal]")
+    _refusal_shown(page, f"{site}/dashboard/members/demo-due", "#correct",
+                   {"#withdraw-reason": "checking the refusal", "#withdraw-decided": "2999-01-01"})
     visits.append(_check(page, "member-refused", width, console))
     # ... and a policy version that changes a value into nonsense.
-    page.goto(f"{site}/dashboard/policy")
-    page.fill("#adopt-version", "screens-refused")
-    page.fill("#adopt-from", "2031-01-01")
-    page.fill("#adopt-values", '{"late_fee": "a lot"}')
-    page.click("#adopt button[type=submit]")
-    page.wait_for_selector("#adopt [data-refusal]")
+    _refusal_shown(page, f"{site}/dashboard/policy", "#adopt",
+                   {"#adopt-version": "screens-refused", "#adopt-from": "2031-01-01",
+                    "#adopt-values": '{"late_fee": "a lot"}'})
     visits.append(_check(page, "policy-refused", width, console))
     page.goto(f"{site}/dashboard/imports")
     page.set_input_files("#import-file", files=[{"name": "register.csv", "mimeType": "text/csv",
