@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
 import signal
@@ -38,7 +37,7 @@ from typing import Any, cast
 import uvloop
 
 from entrypoints.http1 import MAX_REQUEST_LINE, Answers, Body, Refusal, empty_lines, request_head
-from web.errors import SAFETY_HEADERS
+from web.errors import SAFETY_HEADERS, error_body
 from web.limits import MAX_HEADER_BYTES
 
 HEADER_READ_TIMEOUT = 10.0
@@ -51,10 +50,8 @@ ACCESS_LOG = logging.getLogger("credentials.access")
 HEAD_RESCAN = MAX_REQUEST_LINE + MAX_HEADER_BYTES  # past this, a head is judged whatever came
 
 
-def refusal_bytes(refusal: Refusal) -> bytes:
-    """A whole answer for `refusal`, in the contract's error shape; the connection closes after it."""
-    body = json.dumps({"error": {"code": refusal.code, "message": refusal.message, "details": refusal.details}},
-                      separators=(",", ":")).encode() + b"\n"
+def refusal_bytes(refusal: Refusal, body: bytes) -> bytes:
+    """A whole answer for `refusal` with its `body`; the connection closes after it."""
     headers = {"Content-Type": "application/json", **SAFETY_HEADERS, "Content-Length": str(len(body)),
                "Connection": "close"}
     if refusal.status == 503:
@@ -93,8 +90,9 @@ class ClientSide(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)  # uvloop's: a Transport in all but name
-        self.client = address(transport.get_extra_info("peername")).rpartition(":")[0].strip("[]")
-        self.peer = (f"{PEER_HEADER}: client={address(transport.get_extra_info('peername'))}; "
+        peername = transport.get_extra_info("peername")
+        self.client = str(peername[0]) if isinstance(peername, tuple) else "-"
+        self.peer = (f"{PEER_HEADER}: client={address(peername)}; "
                      f"server={address(transport.get_extra_info('sockname'))}\r\n").encode("latin-1")
         self.door.connections.add(self)
         self._time()
@@ -185,11 +183,11 @@ class ClientSide(asyncio.Protocol):
 
     def _answer_refusal(self) -> None:
         if self.transport is not None and self.refusal is not None and not self.transport.is_closing():
-            answer = refusal_bytes(self.refusal)
-            self.transport.write(answer)
+            body = error_body(self.refusal.code, self.refusal.message, self.refusal.details)
+            self.transport.write(refusal_bytes(self.refusal, body))
             # In the access log's form (entrypoints.server.AccessLog): no request line, no request id.
             ACCESS_LOG.info('%s "-" %s %s 0.000000s request_id=- refused=%s', self.client, self.refusal.status,
-                            len(answer) - answer.index(b"\r\n\r\n") - 4, self.refusal.code)
+                            len(body), self.refusal.code)
         self.close()
 
     def close(self) -> None:

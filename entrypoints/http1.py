@@ -22,6 +22,7 @@ import re
 from collections import deque
 from dataclasses import dataclass
 
+from web.errors import HTTP_CODES
 from web.limits import MAX_HEADER_BYTES, MAX_TARGET_BYTES
 
 # granian (hyper) takes at most 100 header lines, and the front door adds one of its own: past 99,
@@ -71,16 +72,16 @@ class Refusal(Exception):
 
 
 def malformed(message: str) -> Refusal:
-    return Refusal(400, "malformed_request", message)
+    return Refusal(400, HTTP_CODES[400], message)
 
 
 def target_too_long() -> Refusal:
-    return Refusal(414, "uri_too_long", f"the request target is longer than {MAX_TARGET_BYTES:,} bytes",
+    return Refusal(414, HTTP_CODES[414], f"the request target is longer than {MAX_TARGET_BYTES:,} bytes",
                    {"max_bytes": MAX_TARGET_BYTES})
 
 
 def headers_too_large(why: str) -> Refusal:
-    return Refusal(431, "headers_too_large", why, {"max_bytes": MAX_HEADER_BYTES, "max_headers": MAX_HEADERS})
+    return Refusal(431, HTTP_CODES[431], why, {"max_bytes": MAX_HEADER_BYTES, "max_headers": MAX_HEADERS})
 
 
 class Chunks:
@@ -245,7 +246,7 @@ def _request_line(line: bytes) -> tuple[bytes, int, int]:
                         "characters, and HTTP/1.1)")
     method, target, major, minor = match.group(1), match.group(2), int(match.group(3)), int(match.group(4))
     if (major, minor) not in ((1, 0), (1, 1)):
-        raise Refusal(505, "http_version_not_supported", "only HTTP/1.1 (and HTTP/1.0) is served")
+        raise Refusal(505, HTTP_CODES[505], "only HTTP/1.1 (and HTTP/1.0) is served")
     if len(target) > MAX_TARGET_BYTES:
         raise target_too_long()
     if TARGET.fullmatch(target) is None:

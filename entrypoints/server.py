@@ -7,7 +7,7 @@ the one shared store, so a write answered by one is seen by the next read, which
 
 Every connection is accepted by the front door (entrypoints.front), a process of its own: it reads
 each request's head and refuses, in the contract's error shape, any the service does not take (not
-HTTP/1.1, a target over 8 KiB, headers over 32 KiB or more than 100 of them, ambiguous framing),
+HTTP/1.1, a target over 8 KiB, headers over 32 KiB or more than 99 of them, ambiguous framing),
 then passes the request on unchanged to granian's workers over a Unix socket private to this
 server. So granian never meets a head it would refuse itself (with a bare status and no body, as
 it does, offering no hook).
@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import json
 import logging
 import os
 import secrets
@@ -56,7 +55,7 @@ from projections.projector import Projector
 from projections.reading import INLINE_LIMIT
 from web.app import LARGEST_BODY
 from web.auth import TokenBook, TokenConfigError
-from web.errors import HTTP_CODES, SAFETY_HEADERS
+from web.errors import HTTP_CODES, SAFETY_HEADERS, error_body
 
 # A client has HEADER_READ_TIMEOUT to send a request's head (the front door's), and then this long
 # to send its body, plus a second for each BODY_READ_RATE bytes it announced (a register to import
@@ -224,11 +223,9 @@ class WsgiBridge:
 def bridge_error(status: int, message: str) -> tuple[int, list[tuple[str, str]], bytes]:
     """An answer of the bridge itself, in the app's error shape (and with its safety headers); the
     connection is closed after it, as the request's body may be left unread."""
-    code = HTTP_CODES.get(status, "internal_error")
-    body = json.dumps({"error": {"code": code, "message": message, "details": {}}}, separators=(",", ":"))
     headers = [("content-type", "application/json"), *((k.lower(), v) for k, v in SAFETY_HEADERS.items()),
                ("connection", "close")]
-    return status, headers, f"{body}\n".encode()
+    return status, headers, error_body(HTTP_CODES.get(status, "internal_error"), message)
 
 
 def body_deadline(length: str | None) -> float:

@@ -7,6 +7,7 @@ answered with a generic 500 that says nothing about the cause.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections.abc import Mapping
@@ -65,6 +66,7 @@ HTTP_CODES = {
     414: "uri_too_long",
     415: "unsupported_media_type",
     431: "headers_too_large",
+    505: "http_version_not_supported",
 }
 # On every answer: no browser may guess another media type than the one sent (a JSON answer echoing
 # a member id is never run as HTML), and no cache may keep it (it is one staff member's view of
@@ -110,6 +112,13 @@ def plain(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
     return value
+
+
+def error_body(code: str, message: str, details: Mapping[str, Any] | None = None) -> bytes:
+    """The error shape as the bytes an answer carries, for the answers made before the app is reached
+    (the server's bridge, its front door): the same bytes as the app's own (compact, a newline after)."""
+    document = {"error": {"code": code, "message": message, "details": dict(details or {})}}
+    return json.dumps(document, separators=(",", ":")).encode() + b"\n"
 
 
 def error_response(status: int, code: str, message: str, details: Any = None,
